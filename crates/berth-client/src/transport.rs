@@ -1,0 +1,122 @@
+//! Blocking HTTP transport on ureq 3: executes requests built by the protocol core.
+
+use std::io::Read;
+use std::time::Duration;
+
+use anyhow::Context;
+use ureq::http::{self, HeaderMap, Method};
+
+/// The `User-Agent` Berth sends (`name/value` tokens, like docker's).
+pub const USER_AGENT: &str = concat!("berth/", env!("CARGO_PKG_VERSION"));
+
+/// A request body.
+pub enum Payload<'a> {
+    /// No body.
+    Empty,
+    /// A body of known length (sent with `Content-Length`).
+    Bytes(Vec<u8>),
+    /// A streamed body of unknown length (sent with `Transfer-Encoding: chunked`).
+    Stream(&'a mut dyn Read),
+}
+
+impl std::fmt::Debug for Payload<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Empty => f.write_str("Empty"),
+            Self::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            Self::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+/// A response whose body has not been read yet.
+pub type Reply = http::Response<ureq::Body>;
+
+/// An HTTP client shared by all requests of one command.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    agent: ureq::Agent,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Transport {
+    /// A transport with Berth's defaults: statuses are returned (never turned into errors),
+    /// 10 s connect timeout, 120 s without progress on a read or write fails the request,
+    /// no automatic redirects (the caller decides), no compression negotiation.
+    pub fn new() -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .user_agent(USER_AGENT)
+            .max_redirects(0)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_per_read(Some(Duration::from_secs(120)))
+            .timeout_per_write(Some(Duration::from_secs(120)))
+            .build();
+        Self {
+            agent: config.new_agent(),
+        }
+    }
+
+    /// Sends one request and returns the response head; the body is read by the caller.
+    pub fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &HeaderMap,
+        payload: Payload<'_>,
+    ) -> anyhow::Result<Reply> {
+        let mut builder = http::Request::builder().method(method.clone()).uri(url);
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        let result = match payload {
+            Payload::Empty => self.agent.run(builder.body(())?),
+            Payload::Bytes(bytes) => self.agent.run(builder.body(bytes)?),
+            Payload::Stream(reader) => self
+                .agent
+                .run(builder.body(ureq::SendBody::from_reader(reader))?),
+        };
+        result.map_err(|err| describe(err, &method, url))
+    }
+
+    /// Sends a request and reads the whole (small) body, at most `limit` bytes.
+    pub fn send_small(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &HeaderMap,
+        payload: Payload<'_>,
+        limit: u64,
+    ) -> anyhow::Result<(http::response::Parts, Vec<u8>)> {
+        let reply = self.send(method.clone(), url, headers, payload)?;
+        let (parts, mut body) = reply.into_parts();
+        let bytes = body
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .with_context(|| format!("cannot read the response to {method} {url}"))?;
+        Ok((parts, bytes))
+    }
+}
+
+/// Turns a transport error into a message saying what failed and what to do.
+fn describe(err: ureq::Error, method: &Method, url: &str) -> anyhow::Error {
+    let hint = match &err {
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => {
+            " (is the server running and the address right? use --insecure for a plain-http server)"
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            " (is the server running and the address right?)"
+        }
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
+            " (TLS failed; for a plain-http server pass --insecure)"
+        }
+        _ => "",
+    };
+    anyhow::Error::new(err).context(format!("{method} {url} failed{hint}"))
+}
