@@ -90,8 +90,9 @@ fn run_target(fuzz_dir: &Path, target: &str, secs: u64) -> anyhow::Result<()> {
     let watch = Stopwatch::start();
     util::run(&mut command).with_context(|| {
         format!(
-            "fuzz target `{target}` failed; a crashing input is in fuzz/artifacts/{target}/ \
-             (replay it with `RUSTC_BOOTSTRAP=1 cargo fuzz run {target} <file>` in fuzz/)"
+            "fuzz target `{target}` failed: either the build failed (see above) or libFuzzer \
+             found a crash, saved in fuzz/artifacts/{target}/ (replay it with \
+             `RUSTC_BOOTSTRAP=1 cargo fuzz run {target} <file>` in fuzz/)"
         )
     })?;
     eprintln!("==> `{target}` ran clean for {:.0}s", watch.secs());
