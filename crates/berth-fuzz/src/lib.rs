@@ -12,9 +12,11 @@
 //! (`cargo xtask fuzz TARGET --secs N`), and `tests/replay.rs` runs every body over the
 //! committed seeds in `fuzz/corpus/` and over `testdata/`, so they also run on stable in CI.
 
+mod auth;
 mod chunks;
 mod progress;
 
+pub use auth::{auth_basic, auth_token, auth_www_authenticate, docker_config, registry_auth};
 pub use chunks::chunkings;
 pub use progress::progress_stream;
 
@@ -22,4 +24,11 @@ pub use progress::progress_stream;
 pub type Body = fn(&[u8]);
 
 /// Every fuzz target, by the name of its cargo-fuzz target and seed directory.
-pub const TARGETS: &[(&str, Body)] = &[("progress_stream", progress_stream)];
+pub const TARGETS: &[(&str, Body)] = &[
+    ("auth_basic", auth_basic),
+    ("auth_token", auth_token),
+    ("auth_www_authenticate", auth_www_authenticate),
+    ("registry_auth", registry_auth),
+    ("docker_config", docker_config),
+    ("progress_stream", progress_stream),
+];
