@@ -76,7 +76,7 @@ impl DockerConfig {
             return parse_legacy_text(trimmed);
         }
         let mut root: Map<String, Value> =
-            serde_json::from_slice(trimmed).map_err(|e| json_error(&e))?;
+            serde_json::from_slice(bytes).map_err(|e| json_error(&e))?;
         let legacy = !root.contains_key("auths")
             && !root.is_empty()
             && root
