@@ -6,7 +6,7 @@
 //!
 //! # In scope
 //!
-//! * Validated identifiers: [`ImageId`], [`Namespace`], [`RepoName`], [`Tag`], `Username`,
+//! * Validated identifiers: [`ImageId`], [`Namespace`], [`RepoName`], [`Tag`], [`Username`],
 //!   [`Password`], [`Email`].
 //! * Bodies, parsed and formatted byte-exactly as docker and docker-registry did: [`ImageJson`]
 //!   (raw bytes kept), [`Ancestry`], [`TagMap`], the tag body, Index image lists
@@ -47,25 +47,39 @@
 
 pub use http;
 
+mod ancestry;
+mod endpoints;
 mod error;
+mod gojson;
 mod id;
+mod image_json;
+mod image_list;
 mod name;
 mod newtype;
 mod request;
 mod route;
 mod search;
 mod tag;
+mod tags;
+mod user;
 
 pub mod pyjson;
+pub mod range;
 pub mod response;
 
+pub use ancestry::{Ancestry, validate_ancestry};
+pub use endpoints::{MAX_ENDPOINTS, endpoint_urls, format_endpoints, parse_endpoints};
 pub use error::{ModelError, error_body, parse_error_body};
 pub use id::ImageId;
+pub use image_json::ImageJson;
+pub use image_list::{ImageList, ImageListEntry};
 pub use name::{LIBRARY, MAX_COMPONENT_LEN, Namespace, NamingRules, RepoName};
 pub use request::{Request, SEGMENT};
 pub use route::{Allowed, RouteError, route, wants_body};
 pub use search::{SearchQuery, SearchResult, SearchResults};
 pub use tag::Tag;
+pub use tags::{DEFAULT_TAG_JSON, TagMap, TagMetadata, parse_tag_body, tag_body, user_agent_pairs};
+pub use user::{Email, NewUser, Password, UserBody, UserUpdate, Username};
 
 // Owned by the model "sessions" work: the engine progress stream and the push/pull machines.
 pub mod progress;

@@ -89,7 +89,7 @@ proptest! {
 
     #[test]
     fn image_id_round_trip(id in image_id()) {
-        prop_assert_eq!(ImageId::parse(&id.to_string()), Ok(id.clone()));
+        prop_assert_eq!(ImageId::parse(&format!("{id}")), Ok(id.clone()));
         let json = serde_json::to_string(&id).unwrap();
         prop_assert_eq!(serde_json::from_str::<ImageId>(&json).unwrap(), id);
     }
