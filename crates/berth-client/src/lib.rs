@@ -8,10 +8,14 @@
 //! [`progress::Progress`].
 
 pub mod archive;
+pub mod cache;
 pub mod credentials;
 pub mod progress;
+pub mod pull;
+pub mod push;
 pub mod reference;
 pub mod session;
 pub mod transport;
 
 pub use session::{Client, Inspection, LoginOutcome};
+pub mod cli;

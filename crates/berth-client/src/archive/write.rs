@@ -50,6 +50,16 @@ impl ArchiveWriter {
         })
     }
 
+    /// Number of image directories added so far.
+    pub fn len(&self) -> usize {
+        self.written.len()
+    }
+
+    /// Whether no image was added yet.
+    pub fn is_empty(&self) -> bool {
+        self.written.is_empty()
+    }
+
     /// Whether the image directory `id` was already added.
     pub fn contains(&self, id: &str) -> bool {
         self.written.contains(id)

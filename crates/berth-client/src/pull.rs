@@ -1,0 +1,348 @@
+//! `berth pull`: drives `berth_model::pull::PullSession` over HTTP and writes a `docker load`
+//! archive.
+//!
+//! Layer bodies are streamed into the [`LayerCache`] while their payload checksum is computed
+//! (the session verifies it against `X-Docker-Checksum-Payload`); a body that breaks off is reported
+//! with `handle_layer_interrupted` and the session resumes it with `Range` when the registry allows.
+//! The archive is written only after the session succeeded, to a temporary file renamed into
+//! place at the end ([`ArchiveWriter`]).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use berth_model::progress::{ProgressDetail, ProgressMessage};
+use berth_model::pull::{
+    LayerDownload, Output, PullConfig, PullEvent, PullSession, Request, RequestId, ResponseMode,
+};
+use berth_model::{ImageId, RepoName, Tag};
+use bytes::Bytes;
+
+use crate::archive::{ArchiveWriter, decompress_layer};
+use crate::cache::{Download, LayerCache, ReceiveError};
+use crate::progress::Progress;
+use crate::session::Client;
+use crate::transport::Payload;
+
+/// Emit a byte-progress message at most every this many bytes.
+const PROGRESS_STEP: u64 = 256 * 1024;
+
+/// What a pull wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullSummary {
+    /// The archive written.
+    pub archive: PathBuf,
+    /// Tags written to `repositories` (tag → image id).
+    pub tags: BTreeMap<String, String>,
+    /// Number of images in the archive.
+    pub images: usize,
+    /// Number of layers downloaded (the rest came from the cache).
+    pub downloaded: usize,
+}
+
+/// What to pull.
+#[derive(Debug, Clone)]
+pub struct PullRequest<'a> {
+    /// The repository.
+    pub repo: &'a RepoName,
+    /// The tag, or `None` for every tag.
+    pub tag: Option<Tag>,
+    /// The name written to `repositories` (the reference as typed, without tag).
+    pub local_name: &'a str,
+    /// The archive to write.
+    pub output: &'a Path,
+    /// The layer cache.
+    pub cache: &'a LayerCache,
+}
+
+/// Everything the session told us, gathered while it runs.
+#[derive(Default)]
+struct Gathered {
+    jsons: HashMap<String, Bytes>,
+    tags: BTreeMap<String, String>,
+    pulled: Vec<String>,
+    downloads: HashMap<String, Download>,
+    downloaded: usize,
+}
+
+impl Client {
+    /// Pulls `request.repo` and writes a `docker load` archive; nothing is written on failure.
+    pub fn pull(
+        &self,
+        request: &PullRequest<'_>,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<PullSummary> {
+        let cache = request.cache;
+        let have: Vec<ImageId> = cache
+            .complete_ids()
+            .iter()
+            .filter_map(|id| ImageId::parse(id).ok())
+            .collect();
+        let mut config = PullConfig::new(
+            request.repo.clone(),
+            self.server().base_url(),
+            request.tag.clone(),
+        );
+        config.has_credentials = self.credentials().is_some();
+        config.have = have;
+        let mut session = PullSession::new(config).map_err(anyhow::Error::new)?;
+        let mut gathered = Gathered::default();
+        let mut queue: VecDeque<(RequestId, Request)> = VecDeque::new();
+        let result = loop {
+            if let Some(done) = drain(&mut session, &mut queue, &mut gathered, progress) {
+                break done;
+            }
+            let Some((id, req)) = queue.pop_front() else {
+                break Err(anyhow::anyhow!("the pull session is waiting for nothing"));
+            };
+            if let Err(err) = self.execute_pull_request(
+                &mut session,
+                &mut queue,
+                &mut gathered,
+                cache,
+                id,
+                req,
+                progress,
+            ) {
+                break Err(err);
+            }
+        };
+        for (_, download) in gathered.downloads.drain() {
+            cache.discard(download);
+        }
+        let reference = match &request.tag {
+            Some(tag) => format!("{}:{tag}", request.repo),
+            None => request.repo.to_string(),
+        };
+        if let Err(err) = result {
+            progress.emit(&ProgressMessage::error(format!("{err:#}"), 0));
+            return Err(err.context(format!("pull of {reference} failed")));
+        }
+        let summary = write_archive(request, cache, &gathered)
+            .with_context(|| format!("cannot write {}", request.output.display()))?;
+        Ok(summary)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn execute_pull_request(
+        &self,
+        session: &mut PullSession,
+        queue: &mut VecDeque<(RequestId, Request)>,
+        gathered: &mut Gathered,
+        cache: &LayerCache,
+        id: RequestId,
+        request: Request,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<()> {
+        let headers = self.request_headers(&request)?;
+        let url = request.url_str();
+        tracing::debug!(method = %request.method, %url, "pull request");
+        if !matches!(request.response, ResponseMode::StreamLayer) {
+            let limit = berth_model::session::MAX_BODY as u64;
+            let (parts, body) = self.transport().send_small(
+                request.method.clone(),
+                &url,
+                &headers,
+                Payload::Empty,
+                limit,
+            )?;
+            session.handle_response(id, parts.status, &parts.headers, &body)?;
+            return Ok(());
+        }
+        let reply =
+            self.transport()
+                .send(request.method.clone(), &url, &headers, Payload::Empty)?;
+        let (parts, body) = reply.into_parts();
+        session.handle_response(id, parts.status, &parts.headers, &[])?;
+        // Drain: a LayerDownloadStarted event means the session wants the body.
+        let mut started = None;
+        loop {
+            match session.poll_output() {
+                Output::Send(rid, req) => queue.push_back((rid, req)),
+                Output::Event(PullEvent::LayerDownloadStarted {
+                    id: image,
+                    size,
+                    offset,
+                }) => {
+                    emit_all(
+                        progress,
+                        &PullEvent::LayerDownloadStarted {
+                            id: image.clone(),
+                            size,
+                            offset,
+                        },
+                    );
+                    started = Some((image, size, offset));
+                }
+                Output::Event(event) => {
+                    gather(gathered, &event);
+                    emit_all(progress, &event);
+                }
+                _ => break,
+            }
+        }
+        let Some((image, size, offset)) = started else {
+            return Ok(());
+        };
+        let key = image.as_str().to_owned();
+        let json = gathered.jsons.get(&key).cloned().unwrap_or_default();
+        let previous = gathered.downloads.remove(&key);
+        let mut download = cache.begin(&key, &json, previous, offset)?;
+        let total = size.unwrap_or(0);
+        let mut last = 0u64;
+        let short = image.short().to_owned();
+        let mut on_progress = |received: u64| {
+            if received >= last + PROGRESS_STEP || received == total {
+                last = received;
+                let detail = ProgressDetail::new(
+                    i64::try_from(received).unwrap_or(i64::MAX),
+                    i64::try_from(total).unwrap_or(0),
+                );
+                progress.emit(&ProgressMessage::downloading(&short, detail));
+            }
+        };
+        let mut reader = body.into_reader();
+        match download.receive(&mut reader, &mut on_progress) {
+            Ok(()) => {
+                let received = download.received;
+                let checksum = cache.complete(&key, &json, download)?;
+                gathered.downloaded += 1;
+                session.handle_layer_downloaded(
+                    id,
+                    LayerDownload {
+                        received,
+                        payload_checksum: Some(checksum),
+                    },
+                )?;
+            }
+            Err(ReceiveError::Network(err)) => {
+                let received = download.received;
+                tracing::warn!(image = %key, received, error = %err, "layer download interrupted");
+                gathered.downloads.insert(key, download);
+                session.handle_layer_interrupted(id, received)?;
+            }
+            Err(ReceiveError::Local(err)) => {
+                cache.discard(download);
+                return Err(anyhow::Error::new(err).context(format!(
+                    "cannot write the layer of {key} to the cache {}",
+                    cache.dir().display()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Drains the session; returns `Some(result)` when it is over.
+fn drain(
+    session: &mut PullSession,
+    queue: &mut VecDeque<(RequestId, Request)>,
+    gathered: &mut Gathered,
+    progress: &mut dyn Progress,
+) -> Option<anyhow::Result<()>> {
+    loop {
+        match session.poll_output() {
+            Output::Send(id, req) => queue.push_back((id, req)),
+            Output::Event(event) => {
+                gather(gathered, &event);
+                emit_all(progress, &event);
+            }
+            Output::Idle => return None,
+            _ => {
+                return Some(match session.error() {
+                    None if session.is_done() => Ok(()),
+                    None => Err(anyhow::anyhow!("the pull ended early")),
+                    Some(err) => Err(anyhow::Error::new(err.clone())),
+                });
+            }
+        }
+    }
+}
+
+fn emit_all(progress: &mut dyn Progress, event: &PullEvent) {
+    for message in event.progress() {
+        progress.emit(&message);
+    }
+}
+
+fn gather(gathered: &mut Gathered, event: &PullEvent) {
+    match event {
+        PullEvent::ImageJson { id, json, .. } => {
+            gathered.jsons.insert(id.as_str().to_owned(), json.clone());
+        }
+        PullEvent::TagResolved { tag, id } => {
+            gathered
+                .tags
+                .insert(tag.as_str().to_owned(), id.as_str().to_owned());
+        }
+        PullEvent::ImagePulled { id, .. } => gathered.pulled.push(id.as_str().to_owned()),
+        _ => {}
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ParentOnly {
+    #[serde(default)]
+    parent: Option<String>,
+}
+
+fn json_of(cache: &LayerCache, gathered: &Gathered, id: &str) -> anyhow::Result<Vec<u8>> {
+    if let Some(json) = gathered.jsons.get(id) {
+        return Ok(json.to_vec());
+    }
+    cache
+        .complete_json(id)
+        .with_context(|| format!("the json of image {id} was not received"))
+}
+
+/// Writes the archive: every pulled tag's chain, base first, then `repositories`.
+fn write_archive(
+    request: &PullRequest<'_>,
+    cache: &LayerCache,
+    gathered: &Gathered,
+) -> anyhow::Result<PullSummary> {
+    let tags: BTreeMap<String, String> = gathered
+        .tags
+        .iter()
+        .filter(|(_, id)| gathered.pulled.contains(id))
+        .map(|(t, i)| (t.clone(), i.clone()))
+        .collect();
+    if tags.is_empty() {
+        bail!("the registry returned no image for {}", request.repo);
+    }
+    let mut writer = ArchiveWriter::create(request.output)?;
+    for top in tags.values() {
+        let mut chain = Vec::new();
+        let mut next = Some(top.clone());
+        while let Some(id) = next {
+            if chain.len() > 256 {
+                bail!("the ancestry of {top} is longer than 256 images");
+            }
+            let json = json_of(cache, gathered, &id)?;
+            let parsed: ParentOnly = serde_json::from_slice(&json)
+                .with_context(|| format!("the json of image {id} is not valid"))?;
+            next = parsed.parent.filter(|p| !p.is_empty());
+            chain.push((id, json));
+        }
+        chain.reverse();
+        for (id, json) in chain {
+            if writer.contains(&id) {
+                continue;
+            }
+            let (mut layer, size) = decompress_layer(&cache.layer_path(&id), cache.dir())
+                .with_context(|| format!("cannot decompress the layer of {id}"))?;
+            writer.add_image(&id, &json, &mut layer, size)?;
+        }
+    }
+    for (tag, id) in &tags {
+        writer.add_tag(request.local_name, tag, id);
+    }
+    let images = writer.len();
+    let archive = writer.finish()?;
+    Ok(PullSummary {
+        archive,
+        tags,
+        images,
+        downloaded: gathered.downloaded,
+    })
+}

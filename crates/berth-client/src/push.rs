@@ -1,0 +1,350 @@
+//! `berth push`: drives `berth_model::push::PushSession` over HTTP with layers streamed from a
+//! `docker save` archive.
+//!
+//! The session decides every request; this module only executes them. For `PUT …/layer` the
+//! archive's `layer.tar` is gzip-compressed on the fly (docker pushes gzip) and sent with chunked
+//! transfer encoding, while `berth_layer::LayerDigester` digests exactly the bytes sent: the
+//! payload checksum (`sha256(json + "\n" + gzip bytes)`) and TarSum v0 are reported back to the
+//! session with `handle_layer_uploaded`.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Read};
+use std::rc::Rc;
+
+use anyhow::{Context, bail};
+use berth_layer::{LayerDigester, LayerOptions};
+use berth_model::progress::{ProgressDetail, ProgressMessage};
+use berth_model::push::{
+    Body, LayerUpload, Output, PushConfig, PushImage, PushSession, Request, RequestId,
+    ResponseMode, image_list,
+};
+use berth_model::{ImageId, RepoName, Tag};
+use bytes::Bytes;
+use ureq::http::{HeaderMap, HeaderValue, header};
+
+use crate::archive::SavedArchive;
+use crate::progress::Progress;
+use crate::session::Client;
+use crate::transport::Payload;
+
+/// Emit a byte-progress message at most every this many bytes.
+const PROGRESS_STEP: u64 = 256 * 1024;
+
+/// What a push sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushSummary {
+    /// The tags pushed (tag → image id).
+    pub tags: BTreeMap<String, String>,
+    /// Number of images in the pushed list.
+    pub images: usize,
+}
+
+/// Chooses the archive's tags to push to `repo`.
+///
+/// The archive's `repositories` entry is the only one, or the one named `local_name` (the
+/// reference as typed, with or without its host), or `repo`'s short or full name. With `tag`, only
+/// that tag is pushed; if the entry has exactly one tag, `tag` may also rename it.
+pub fn select_tags(
+    archive: &SavedArchive,
+    local_name: &str,
+    repo: &RepoName,
+    tag: Option<&str>,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let repos = archive.repositories();
+    if repos.is_empty() {
+        bail!("the archive has no `repositories` file, so no tag to push (save it by name:tag)");
+    }
+    let candidates = [local_name.to_owned(), repo.local_name(), repo.to_string()];
+    let entry = if repos.len() == 1 {
+        repos.values().next()
+    } else {
+        candidates.iter().find_map(|name| repos.get(name))
+    };
+    let Some(entry) = entry else {
+        let names: Vec<&str> = repos.keys().map(String::as_str).collect();
+        bail!(
+            "the archive holds several repositories ({}); name one of them as the destination",
+            names.join(", ")
+        );
+    };
+    match tag {
+        None => Ok(entry.clone()),
+        Some(tag) => {
+            if let Some(id) = entry.get(tag) {
+                return Ok(BTreeMap::from([(tag.to_owned(), id.clone())]));
+            }
+            if entry.len() == 1 {
+                let id = entry.values().next().cloned().unwrap_or_default();
+                return Ok(BTreeMap::from([(tag.to_owned(), id)]));
+            }
+            let tags: Vec<&str> = entry.keys().map(String::as_str).collect();
+            bail!(
+                "tag {tag} is not in the archive (it has: {})",
+                tags.join(", ")
+            )
+        }
+    }
+}
+
+/// Builds the session's image list (base first) for `tags` (tag → id).
+pub fn image_list_for(
+    archive: &SavedArchive,
+    tags: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<PushImage>> {
+    let mut chains = Vec::new();
+    for (tag, id) in tags {
+        let tag = Tag::parse(tag).map_err(|e| anyhow::anyhow!("invalid tag {tag:?}: {e}"))?;
+        let mut chain = Vec::new();
+        for image in archive.chain(id)? {
+            let parsed = ImageId::parse(&image.id)
+                .map_err(|e| anyhow::anyhow!("invalid image id {}: {e}", image.id))?;
+            let parent = match &image.parent {
+                Some(p) => Some(
+                    ImageId::parse(p).map_err(|e| anyhow::anyhow!("invalid parent id {p}: {e}"))?,
+                ),
+                None => None,
+            };
+            let tags = if &image.id == id {
+                vec![tag.clone()]
+            } else {
+                Vec::new()
+            };
+            chain.push(PushImage {
+                id: parsed,
+                json: Bytes::from(image.json.clone()),
+                parent,
+                layer_size: Some(image.layer_size),
+                tags,
+            });
+        }
+        chains.push(chain);
+    }
+    Ok(image_list(chains))
+}
+
+impl Client {
+    /// Pushes `tags` (tag → image id, see [`select_tags`]) of `archive` to `repo`.
+    pub fn push(
+        &self,
+        archive: &SavedArchive,
+        repo: &RepoName,
+        tags: &BTreeMap<String, String>,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<PushSummary> {
+        let images = image_list_for(archive, tags)?;
+        let count = images.len();
+        let mut config = PushConfig::new(repo.clone(), self.server().base_url(), images);
+        config.has_credentials = self.credentials().is_some();
+        // Requests are executed one at a time; more lookups in flight would only queue up.
+        config.max_lookups = 1;
+        let mut session = PushSession::new(config).map_err(anyhow::Error::new)?;
+        let mut queue: VecDeque<(RequestId, Request)> = VecDeque::new();
+        loop {
+            loop {
+                match session.poll_output() {
+                    Output::Send(id, request) => queue.push_back((id, request)),
+                    Output::Event(event) => {
+                        for message in event.progress() {
+                            progress.emit(&message);
+                        }
+                    }
+                    Output::Idle => break,
+                    _ => {
+                        return match session.error() {
+                            None if session.is_done() => Ok(PushSummary {
+                                tags: tags.clone(),
+                                images: count,
+                            }),
+                            None => bail!("the push ended early"),
+                            Some(err) => Err(anyhow::Error::new(err.clone())
+                                .context(format!("push of {repo} failed"))),
+                        };
+                    }
+                }
+            }
+            let Some((id, request)) = queue.pop_front() else {
+                bail!("the push session is waiting for a response that was never requested");
+            };
+            let outcome = self.execute_push_request(&mut session, archive, id, request, progress);
+            if let Err(err) = outcome {
+                progress.emit(&ProgressMessage::error(format!("{err:#}"), 0));
+                return Err(err.context(format!("push of {repo} failed")));
+            }
+        }
+    }
+
+    /// Adds `Authorization: Basic …` when the session asks for it.
+    pub(crate) fn request_headers(&self, request: &Request) -> anyhow::Result<HeaderMap> {
+        let mut headers = request.headers.clone();
+        if matches!(request.auth, berth_model::push::Auth::Basic) {
+            if let Some(creds) = self.credentials() {
+                let mut value = HeaderValue::from_str(&creds.to_header_value())
+                    .context("the username or password contains characters HTTP cannot carry")?;
+                value.set_sensitive(true);
+                headers.insert(header::AUTHORIZATION, value);
+            }
+        }
+        Ok(headers)
+    }
+
+    fn execute_push_request(
+        &self,
+        session: &mut PushSession,
+        archive: &SavedArchive,
+        id: RequestId,
+        request: Request,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<()> {
+        let headers = self.request_headers(&request)?;
+        let url = request.url_str();
+        tracing::debug!(method = %request.method, %url, "push request");
+        let limit = berth_model::session::MAX_BODY as u64;
+        let (parts, body) = match &request.body {
+            Body::Layer(image_id) => {
+                let image = archive
+                    .image(image_id.as_str())
+                    .with_context(|| format!("image {image_id} is not in the archive"))?;
+                let layer = archive.open_layer(image)?;
+                let mut upload =
+                    UploadStream::new(layer, &image.json, image_id, image.layer_size, progress);
+                let (parts, body) = self
+                    .transport()
+                    .send_small(
+                        request.method.clone(),
+                        &url,
+                        &headers,
+                        Payload::Stream(&mut upload),
+                        limit,
+                    )
+                    .with_context(|| format!("uploading the layer of image {image_id}"))?;
+                let checksums = upload.finish()?;
+                session.handle_layer_uploaded(id, checksums)?;
+                (parts, body)
+            }
+            Body::Json(bytes) => self.transport().send_small(
+                request.method.clone(),
+                &url,
+                &headers,
+                Payload::Bytes(bytes.to_vec()),
+                limit,
+            )?,
+            _ => self.transport().send_small(
+                request.method.clone(),
+                &url,
+                &headers,
+                Payload::Empty,
+                limit,
+            )?,
+        };
+        debug_assert!(matches!(request.response, ResponseMode::Buffer));
+        session.handle_response(id, parts.status, &parts.headers, &body)?;
+        Ok(())
+    }
+}
+
+/// The upload body: `layer.tar` → gzip → (digester, progress) → HTTP.
+struct UploadStream<'p, R: Read> {
+    gzip: flate2::read::GzEncoder<Counting<R>>,
+    consumed: Rc<Cell<u64>>,
+    digester: LayerDigester,
+    error: Option<berth_layer::LayerError>,
+    id: String,
+    total: u64,
+    last_report: u64,
+    progress: &'p mut dyn Progress,
+}
+
+impl<'p, R: Read> UploadStream<'p, R> {
+    fn new(
+        layer: R,
+        json: &[u8],
+        id: &ImageId,
+        total: u64,
+        progress: &'p mut dyn Progress,
+    ) -> Self {
+        let options = LayerOptions::new()
+            .extra(json.to_vec())
+            .tarsums(true, false);
+        let consumed = Rc::new(Cell::new(0));
+        let counting = Counting {
+            inner: layer,
+            count: Rc::clone(&consumed),
+        };
+        Self {
+            gzip: flate2::read::GzEncoder::new(counting, flate2::Compression::default()),
+            consumed,
+            digester: LayerDigester::new(options),
+            error: None,
+            id: id.as_str().to_owned(),
+            total,
+            last_report: 0,
+            progress,
+        }
+    }
+
+    fn report(&mut self, force: bool) {
+        let current = self.consumed.get();
+        if force || current >= self.last_report + PROGRESS_STEP {
+            self.last_report = current;
+            let detail = ProgressDetail::new(
+                i64::try_from(current).unwrap_or(i64::MAX),
+                i64::try_from(self.total).unwrap_or(i64::MAX),
+            );
+            self.progress
+                .emit(&ProgressMessage::pushing(&self.id, Some(detail)));
+        }
+    }
+
+    /// The checksums of everything that was sent.
+    fn finish(self) -> anyhow::Result<LayerUpload> {
+        if let Some(err) = self.error {
+            return Err(
+                anyhow::Error::new(err).context("the layer.tar in the archive is not a valid tar")
+            );
+        }
+        let digests = self
+            .digester
+            .finish()
+            .context("the layer.tar in the archive is not a valid tar")?;
+        let tarsum = digests
+            .tar()
+            .and_then(|t| t.tarsum_v0)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        Ok(LayerUpload {
+            payload_checksum: digests.blob.payload.to_string(),
+            tarsum,
+        })
+    }
+}
+
+impl<R: Read> Read for UploadStream<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.gzip.read(buf)?;
+        if n > 0 {
+            if let Err(err) = self.digester.update(&buf[..n]) {
+                self.error = Some(err.clone());
+                return Err(io::Error::new(io::ErrorKind::InvalidData, err));
+            }
+            self.report(false);
+        } else {
+            self.report(true);
+        }
+        Ok(n)
+    }
+}
+
+/// Counts the uncompressed bytes read from the archive (for progress against the layer size).
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
