@@ -14,10 +14,12 @@
 
 mod auth;
 mod chunks;
+mod layer;
 mod progress;
 
 pub use auth::{auth_basic, auth_token, auth_www_authenticate, docker_config, registry_auth};
 pub use chunks::chunkings;
+pub use layer::layer_engine;
 pub use progress::progress_stream;
 
 /// A fuzz body: feeds arbitrary bytes to one parser and panics if an invariant breaks.
@@ -31,4 +33,5 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("registry_auth", registry_auth),
     ("docker_config", docker_config),
     ("progress_stream", progress_stream),
+    ("layer_engine", layer_engine),
 ];
