@@ -1,17 +1,4 @@
 //! `WWW-Authenticate` challenges: the two fixed values the v1 protocol uses, and a tolerant parser.
-//!
-//! Accepted grammar (RFC 7235 with leniencies):
-//!
-//! ```text
-//! challenges = *( "," OWS ) challenge *( OWS "," *( OWS "," ) OWS challenge ) *( OWS "," ) OWS
-//! challenge  = auth-scheme [ 1*WSP ( token68 / auth-param *( OWS "," OWS auth-param ) ) ]
-//! auth-param = token OWS "=" OWS ( quoted-string / value )
-//! value      = 1*( any char except whitespace, control, "," and DQUOTE )   ; RFC: token
-//! token68    = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-//! ```
-//!
-//! After a `,`, a token followed by `=` continues the current challenge's parameters; any other
-//! token starts a new challenge (so `Basic realm="auth required",Token` is two challenges).
 
 use std::fmt;
 
@@ -89,6 +76,19 @@ impl fmt::Debug for Challenge {
 }
 
 /// Parses a `WWW-Authenticate` value into its challenges.
+///
+/// Accepted grammar (RFC 7235 with leniencies):
+///
+/// ```text
+/// challenges = *( "," OWS ) challenge *( OWS "," *( OWS "," ) OWS challenge ) *( OWS "," ) OWS
+/// challenge  = auth-scheme [ 1*WSP ( token68 / auth-param *( OWS "," OWS auth-param ) ) ]
+/// auth-param = token OWS "=" OWS ( quoted-string / value )
+/// value      = 1*( any char except whitespace, control, "," and DQUOTE )   ; RFC: token
+/// token68    = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+/// ```
+///
+/// After a `,`, a token followed by `=` continues the current challenge's parameters; any other
+/// token starts a new challenge (so `Basic realm="auth required",Token` is two challenges).
 ///
 /// ```
 /// use berth_auth::{INDEX_CHALLENGE, parse_challenges};

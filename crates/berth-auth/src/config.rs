@@ -38,7 +38,26 @@ pub enum ConfigFormat {
     LegacyText,
 }
 
-/// A docker client credential file.
+/// A docker client credential file (auth.md §8).
+///
+/// Reads docker ≥1.7 `~/.docker/config.json` (`{"auths": {<server>: {"auth": …, "email": …}}, …}`),
+/// the docker ≤1.6 `~/.dockercfg` map and the pre-0.6 two-line `.dockercfg`
+/// (`auth = <base64>` / `email = <addr>`, for the official index).
+/// Writes only the `config.json` shape, keeping every unknown top-level key (`HttpHeaders`,
+/// `psFormat`, …) and every unknown per-server key.
+/// Reading and writing the file, and its 0600 mode, are the caller's job.
+///
+/// ```
+/// use berth_auth::{Credentials, DockerConfig};
+///
+/// let mut config = DockerConfig::parse(br#"{"auths": {}, "psFormat": "table {{.ID}}"}"#)?;
+/// config.set("https://localhost:5000/v1/", &Credentials::new("user", "pass"), "");
+/// assert_eq!(config.get("localhost:5000"), Some(Credentials::new("user", "pass")));
+/// let text = String::from_utf8(config.to_vec()).unwrap();
+/// assert!(text.contains(r#""localhost:5000": {"#) && text.contains(r#""auth": "dXNlcjpwYXNz""#));
+/// assert!(text.contains(r#""psFormat": "table {{.ID}}""#));
+/// # Ok::<(), berth_auth::AuthError>(())
+/// ```
 ///
 /// `Debug` lists the servers and other keys, never the `auth` values.
 #[derive(Clone, PartialEq)]

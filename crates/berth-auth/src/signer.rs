@@ -1,21 +1,4 @@
 //! Issuing and verifying Docker tokens with HMAC-SHA256.
-//!
-//! The v1 wire format has only `signature`, `repository` and `access`, so the expiry travels
-//! inside the signature:
-//!
-//! ```text
-//! signature = expires-at "." mac
-//! expires-at = "0" / ( %x31-39 *DIGIT )        ; Unix seconds, canonical decimal, fits in u64
-//! mac        = 64( DIGIT / %x61-66 )            ; lowercase hex HMAC-SHA256
-//! ```
-//!
-//! It contains no `"`, `,` or whitespace, so docker-registry's `(\w+)[:=][\s"]?([^",]+)"?` reads
-//! it back whole.
-//! The MAC covers an unambiguous encoding of repository, access and expiry:
-//!
-//! ```text
-//! "berth-token-v1" 0x00 | u64be(len(repository)) | repository | access byte (1 read, 2 write, 3 delete) | u64be(expires-at)
-//! ```
 
 use std::fmt;
 
@@ -31,6 +14,23 @@ type HmacSha256 = Hmac<Sha256>;
 const DOMAIN: &[u8] = b"berth-token-v1\0";
 
 /// Issues and verifies Docker tokens with a server-held key.
+///
+/// The v1 wire format has only `signature`, `repository` and `access`, so the expiry travels
+/// inside the signature:
+///
+/// ```text
+/// signature = expires-at "." mac
+/// expires-at = "0" / ( %x31-39 *DIGIT )        ; Unix seconds, canonical decimal, fits in u64
+/// mac        = 64( DIGIT / %x61-66 )            ; lowercase hex HMAC-SHA256
+/// ```
+///
+/// It contains no `"`, `,` or whitespace, so docker-registry's `(\w+)[:=][\s"]?([^",]+)"?` reads
+/// it back whole.
+/// The MAC covers an unambiguous encoding of repository, access and expiry:
+///
+/// ```text
+/// "berth-token-v1" 0x00 | u64be(len(repository)) | repository | access byte (1 read, 2 write, 3 delete) | u64be(expires-at)
+/// ```
 ///
 /// `Debug` never prints the key.
 ///

@@ -3,20 +3,6 @@
 //! The Index hands a token out in `X-Docker-Token` (and `WWW-Authenticate: Token …`); the client
 //! sends it back to registries as `Authorization: Token …`, joining all `X-Docker-Token` values with
 //! `,`.
-//!
-//! Accepted grammar (lenient; docker-registry's `(\w+)[:=][\s"]?([^",]+)"?` is the reference):
-//!
-//! ```text
-//! tokens = item *( "," item )                 ; empty items are skipped
-//! item   = OWS *( "Token" 1*WSP ) key OWS ( "=" / ":" ) OWS value OWS
-//! key    = 1*( ALPHA / DIGIT / "_" )          ; matched case-insensitively, unknown keys ignored
-//! value  = DQUOTE *( %x21-7E except DQUOTE "," ) [ DQUOTE ]
-//!        / 1*( %x21-7E except DQUOTE "," ) [ DQUOTE ]
-//! ```
-//!
-//! A key that is already set in the current token starts the next token, so
-//! `signature=a,repository="x/y",access=read,signature=b,…` yields two tokens.
-//! The `Token ` prefix may repeat (`Token Token signature=…`, gotcha 23) and may start any item.
 
 use std::fmt;
 
@@ -198,7 +184,19 @@ pub fn parse_docker_token(value: &str) -> Result<DockerToken, AuthError> {
 /// Parses one or more tokens: an `X-Docker-Token` value, several of them joined with `,` (as the
 /// client does), or the part of `Authorization: Token …` after the scheme.
 ///
-/// See the [module grammar](self) for what is accepted.
+/// Accepted grammar (lenient; docker-registry's `(\w+)[:=][\s"]?([^",]+)"?` is the reference):
+///
+/// ```text
+/// tokens = item *( "," item )                 ; empty items are skipped
+/// item   = OWS *( "Token" 1*WSP ) key OWS ( "=" / ":" ) OWS value OWS
+/// key    = 1*( ALPHA / DIGIT / "_" )          ; matched case-insensitively, unknown keys ignored
+/// value  = DQUOTE *( %x21-7E except DQUOTE "," ) [ DQUOTE ]
+///        / 1*( %x21-7E except DQUOTE "," ) [ DQUOTE ]
+/// ```
+///
+/// A key that is already set in the current token starts the next token, so
+/// `signature=a,repository="x/y",access=read,signature=b,…` yields two tokens.
+/// The `Token ` prefix may repeat (`Token Token signature=…`, gotcha 23) and may start any item.
 /// An input with no token at all is [`AuthError::NoToken`].
 pub fn parse_docker_tokens(value: &str) -> Result<Vec<DockerToken>, AuthError> {
     let mut tokens = Vec::new();
