@@ -85,3 +85,4 @@ pub use user::{Email, NewUser, Password, UserBody, UserUpdate, Username};
 pub mod progress;
 pub mod pull;
 pub mod push;
+pub mod session;

@@ -1,0 +1,45 @@
+//! `docker push ns/repo[:tag]` (docker 0.8–1.9, v1 path) as a sans-I/O state machine.
+//!
+//! The request sequence is flows.md §1:
+//!
+//! ```text
+//!  new() ──► PUT I/repositories/ns/repo/  [{"id":…},{"id":…,"Tag":"latest"}]   X-Docker-Token: true, Basic
+//!              │ 3xx: same PUT to Location   401: AuthenticationRequired   no endpoints: NoEndpoints
+//!              ▼ 200/201: token (optional, docker 1.7+) + X-Docker-Endpoints
+//!  ┌──► for endpoint E (in order):
+//!  │      GET E/images/<id>/json  for every image (≤ max_lookups in flight)   200 ⇒ skip
+//!  │      for every image, base first:
+//!  │        needs push? PUT json ──► PUT layer (adapter streams) ──► PUT checksum
+//!  │                    └─ {"error": "Image already exists"} ⇒ skip to tags
+//!  │        PUT E/repositories/ns/repo/tags/<tag>  "<id>"   for each tag of the image
+//!  └──── next endpoint
+//!         PUT I/repositories/ns/repo/images  []  X-Docker-Endpoints: <E…>  ──► 204 ──► Done
+//! ```
+//!
+//! Any other status aborts the push with a [`SessionError`] carrying docker's message
+//! ("FIXME: Continue on error?"). A missing `X-Docker-Token` is tolerated (docker 1.7+): registry
+//! calls then carry no token.
+//!
+//! # Drive contract
+//!
+//! Like str0m's `Rtc`: **every `handle_*` call must be followed by draining
+//! [`PushSession::poll_output`] until it returns [`Output::Idle`] or [`Output::Done`]**, and so must
+//! construction. Method groups (quinn's `Connection` style):
+//!
+//! * construction: [`PushSession::new`], [`image_list`];
+//! * output: [`PushSession::poll_output`];
+//! * input: [`PushSession::handle_response`] (status, headers and the whole small body),
+//!   [`PushSession::handle_layer_uploaded`] (checksums computed while streaming a `Body::Layer`);
+//! * getters: [`PushSession::endpoints`], [`PushSession::error`], [`PushSession::is_done`].
+//!
+//! For a `PUT …/layer` request ([`Body::Layer`]) the adapter streams the layer, computing
+//! `sha256(json + "\n" + bytes sent)` and TarSum v0, then reports both with
+//! `handle_layer_uploaded` and the response with `handle_response`, in either order.
+
+mod event;
+mod machine;
+
+pub use event::PushEvent;
+pub use machine::{LayerUpload, PushConfig, PushImage, PushSession, image_list};
+
+pub use crate::session::{Auth, Body, Output, Request, RequestId, ResponseMode, SessionError};
