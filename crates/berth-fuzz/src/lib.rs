@@ -15,11 +15,13 @@
 mod auth;
 mod chunks;
 mod layer;
+mod model;
 mod progress;
 
 pub use auth::{auth_basic, auth_token, auth_www_authenticate, docker_config, registry_auth};
 pub use chunks::chunkings;
 pub use layer::layer_engine;
+pub use model::{image_json, route};
 pub use progress::progress_stream;
 
 /// A fuzz body: feeds arbitrary bytes to one parser and panics if an invariant breaks.
@@ -32,6 +34,8 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("auth_www_authenticate", auth_www_authenticate),
     ("registry_auth", registry_auth),
     ("docker_config", docker_config),
+    ("image_json", image_json),
+    ("route", route),
     ("progress_stream", progress_stream),
     ("layer_engine", layer_engine),
 ];
