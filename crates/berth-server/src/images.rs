@@ -105,7 +105,7 @@ async fn check_declared(app: &App, repo: &str, id: &ImageId) -> Result<(), Failu
     let key = repo.to_owned();
     let stored = app.db(move |m| m.repo(&key)).await?.and_then(|r| r.images);
     let declared = stored
-        .and_then(|raw| crate::interim::ImageList::parse(&raw).ok())
+        .and_then(|raw| berth_model::ImageList::parse(&raw).ok())
         .is_some_and(|list| list.contains(id));
     if declared {
         Ok(())
@@ -187,22 +187,23 @@ pub(crate) async fn get_layer(app: &App, ctx: &Ctx, id: &ImageId) -> Reply {
     access::require_image_read(app, ctx, id.as_str()).await?;
     let record = completed(app, ctx, id).await?;
     let size = record.layer_size.ok_or(ModelError::ImageNotFound)?;
-    let plan = crate::interim::plan_range(ctx.header("range"), size);
-    let (status, range) = match plan {
-        crate::interim::RangePlan::Full => (StatusCode::OK, None),
-        crate::interim::RangePlan::Partial { start, end } => {
-            (StatusCode::PARTIAL_CONTENT, Some(ByteRange { start, end }))
-        }
-        crate::interim::RangePlan::Unsatisfiable => {
+    let plan = berth_model::range::plan_range(ctx.header("range"), size);
+    let range = match plan {
+        berth_model::range::RangePlan::Partial { start, end } => Some(ByteRange { start, end }),
+        berth_model::range::RangePlan::Unsatisfiable => {
+            // "416 with Content-Length 0" is what docker treats as end of file when resuming.
             let mut resp = Response::new(Body::empty());
-            *resp.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
+            *resp.status_mut() = plan.status();
             respond::set(&mut resp, http::header::CONTENT_LENGTH, "0");
-            respond::set_named(&mut resp, "content-range", &format!("bytes */{size}"));
+            if let Some(value) = plan.content_range(size) {
+                respond::set(&mut resp, http::header::CONTENT_RANGE, &value);
+            }
             return Ok(resp);
         }
+        _ => None,
     };
     let head = ctx.method == http::Method::HEAD;
-    let length = range.map_or(size, |r| r.end - r.start + 1);
+    let length = plan.content_length(size);
     let body = if head {
         Body::empty()
     } else {
@@ -214,7 +215,7 @@ pub(crate) async fn get_layer(app: &App, ctx: &Ctx, id: &ImageId) -> Reply {
         Body::from_stream(read.body)
     };
     let mut resp = Response::new(body);
-    *resp.status_mut() = status;
+    *resp.status_mut() = plan.status();
     respond::set(
         &mut resp,
         http::header::CONTENT_TYPE,
@@ -222,12 +223,8 @@ pub(crate) async fn get_layer(app: &App, ctx: &Ctx, id: &ImageId) -> Reply {
     );
     respond::set(&mut resp, http::header::CONTENT_LENGTH, &length.to_string());
     respond::set(&mut resp, http::header::ACCEPT_RANGES, "bytes");
-    if let Some(r) = range {
-        respond::set_named(
-            &mut resp,
-            "content-range",
-            &format!("bytes {}-{}/{size}", r.start, r.end),
-        );
+    if let Some(value) = plan.content_range(size) {
+        respond::set(&mut resp, http::header::CONTENT_RANGE, &value);
     }
     respond::set_immutable_cache(&mut resp, app.now());
     Ok(resp)

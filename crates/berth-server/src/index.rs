@@ -18,17 +18,17 @@ pub(crate) async fn create_user(app: &App, ctx: &mut Ctx) -> Reply {
         return Err(ModelError::AccessDenied.into());
     }
     let raw = read_limited(ctx.take_body(), app.config.max_json_bytes).await?;
-    let sign_up = crate::interim::parse_sign_up(&raw)?;
-    let password = sign_up.password.clone();
+    let sign_up = berth_model::UserBody::parse(&raw)?.into_new_user()?;
+    let password = sign_up.password.expose_secret().to_owned();
     let hash = tokio::task::spawn_blocking(move || crate::password::hash(&password))
         .await
         .map_err(|e| Failure::Internal(anyhow::anyhow!("hash task failed: {e}")))??;
-    let name = sign_up.username.clone();
+    let name = sign_up.username.as_str().to_owned();
     let admin = app.config.admins.contains(&name);
     let first_is_admin = app.config.admins.is_empty();
     let user = UserRecord {
         name,
-        email: sign_up.email.clone(),
+        email: sign_up.email.as_str().to_owned(),
         password_hash: hash,
         admin,
     };
@@ -66,16 +66,16 @@ pub(crate) async fn update_user(app: &App, ctx: &mut Ctx, username: &str) -> Rep
         return Err(ModelError::AccessDenied.into());
     }
     let raw = read_limited(ctx.take_body(), app.config.max_json_bytes).await?;
-    let update = crate::interim::parse_user_update(&raw)?;
+    let update = berth_model::UserBody::parse(&raw)?.into_update()?;
     let hash = match update.password {
         Some(p) => Some(
-            tokio::task::spawn_blocking(move || crate::password::hash(&p))
+            tokio::task::spawn_blocking(move || crate::password::hash(p.expose_secret()))
                 .await
                 .map_err(|e| Failure::Internal(anyhow::anyhow!("hash task failed: {e}")))??,
         ),
         None => None,
     };
-    let email = update.email;
+    let email = update.email.map(|e| e.as_str().to_owned());
     let name = username.to_owned();
     if app
         .db(move |m| m.update_user(&name, email.as_deref(), hash.as_deref()))
@@ -111,7 +111,7 @@ fn token_headers(app: &App, ctx: &Ctx, resp: &mut Response, repo: &str, access: 
     respond::set_named(
         resp,
         "x-docker-endpoints",
-        &crate::interim::format_endpoints(&[endpoint]),
+        &berth_model::format_endpoints(&[endpoint]),
     );
     if ctx.wants_token() {
         let expires = app.now() + app.config.token_ttl_secs;
@@ -128,15 +128,22 @@ fn token_headers(app: &App, ctx: &Ctx, resp: &mut Response, repo: &str, access: 
     }
 }
 
-/// Stores `body` (an image list) into the repository with the merge rule.
+/// Stores `body` (an image list) into the repository with the merge rule: "on the very first
+/// PUT (no stored list) the raw request body is stored unchanged", later ones are merged.
 async fn merge_images(app: &App, repo: &str, raw: bytes::Bytes) -> Result<(), Failure> {
-    let list = crate::interim::ImageList::parse(&raw)?;
-    let ids: Vec<String> = list.ids().map(str::to_owned).collect();
+    use berth_model::ImageList;
+    let list = ImageList::parse(&raw)?;
+    let ids: Vec<String> = list.ids().map(|id| id.as_str().to_owned()).collect();
     let key = repo.to_owned();
     app.db(move |m| {
         m.update_repo_images(
             &key,
-            &mut |stored| crate::interim::ImageList::merge_stored(stored, &raw),
+            &mut |stored| match stored.map(ImageList::parse) {
+                None => raw.to_vec(),
+                Some(Ok(old)) => ImageList::merge(&list, &old).to_body().to_vec(),
+                // A stored list that no longer parses is replaced by the new one.
+                Some(Err(_)) => raw.to_vec(),
+            },
             &ids,
         )
     })
@@ -263,7 +270,7 @@ pub(crate) async fn get_layer_access(app: &App, ctx: &Ctx, repo: &RepoName, id: 
     let allowed = in_repo && (!private || grant.may_read_private(&repo.to_string()));
     Ok(respond::json(
         StatusCode::OK,
-        crate::interim::layer_access_body(allowed),
+        crate::bodies::layer_access_body(allowed),
     ))
 }
 

@@ -49,6 +49,7 @@
 
 mod access;
 mod app;
+mod bodies;
 mod body;
 mod clock;
 mod config;
@@ -56,7 +57,6 @@ mod digest;
 mod dispatch;
 mod images;
 mod index;
-mod interim;
 mod password;
 mod remote;
 mod respond;

@@ -115,7 +115,7 @@ pub(crate) async fn put_properties(app: &App, ctx: &mut Ctx, repo: &RepoName) ->
     let k = key(repo);
     require_owner(app, ctx, &k).await?;
     let raw = read_limited(ctx.take_body(), app.config.max_json_bytes).await?;
-    let private = crate::interim::parse_properties(&raw)?;
+    let private = crate::bodies::parse_properties(&raw)?;
     app.db(move |m| m.set_private(&k, private)).await?;
     Ok(respond::ok_true())
 }
@@ -130,7 +130,7 @@ pub(crate) async fn get_properties(app: &App, ctx: &Ctx, repo: &RepoName) -> Rep
         .is_some_and(|r| r.private);
     Ok(respond::json(
         StatusCode::OK,
-        crate::interim::properties_body(private),
+        crate::bodies::properties_body(private),
     ))
 }
 
