@@ -160,12 +160,18 @@ pub fn route(method: &Method, path: &str, query: Option<&str>) -> Result<Request
     if rest.is_empty() {
         return only(method, Allowed::GET, || Ok(Request::Root));
     }
-    // The longest route has nine segments (`/v1/repositories/ns/name/layer/<id>/access`).
-    let segs: Vec<&str> = rest.split('/').take(10).collect();
-    if segs.len() > 9 {
-        return Err(RouteError::NotFound);
+    // The longest route has eight segments (`v1/repositories/ns/name/layer/<id>/access`);
+    // collect into a fixed array so routing does not allocate.
+    let mut buf = [""; MAX_SEGMENTS];
+    let mut n = 0;
+    for seg in rest.split('/') {
+        let Some(slot) = buf.get_mut(n) else {
+            return Err(RouteError::NotFound);
+        };
+        *slot = seg;
+        n += 1;
     }
-    match segs.as_slice() {
+    match &buf[..n] {
         ["_ping"] | ["v1", "_ping"] => only(method, Allowed::GET, || Ok(Request::Ping)),
         ["v1", "users"] => {
             if *method == Method::POST {
@@ -195,6 +201,9 @@ pub fn route(method: &Method, path: &str, query: Option<&str>) -> Result<Request
         _ => Err(RouteError::NotFound),
     }
 }
+
+/// More segments than any route has.
+const MAX_SEGMENTS: usize = 8;
 
 /// Applies the method check, then builds the request.
 fn only(
