@@ -38,10 +38,13 @@
 //! adapter; the machine resumes broken layer bodies (at most `max_resumes` times per layer) and
 //! falls back to the next endpoint on any other failure.
 
+mod config;
 mod event;
 mod machine;
+mod steps;
 
+pub use config::{LayerDownload, PullConfig, TagLookup};
 pub use event::PullEvent;
-pub use machine::{LayerDownload, PullConfig, PullSession, TagLookup};
+pub use machine::PullSession;
 
 pub use crate::session::{Auth, Body, Output, Request, RequestId, ResponseMode, SessionError};

@@ -36,10 +36,13 @@
 //! `sha256(json + "\n" + bytes sent)` and TarSum v0, then reports both with
 //! `handle_layer_uploaded` and the response with `handle_response`, in either order.
 
+mod config;
 mod event;
 mod machine;
+mod steps;
 
+pub use config::{LayerUpload, PushConfig, PushImage, image_list};
 pub use event::PushEvent;
-pub use machine::{LayerUpload, PushConfig, PushImage, PushSession, image_list};
+pub use machine::PushSession;
 
 pub use crate::session::{Auth, Body, Output, Request, RequestId, ResponseMode, SessionError};
