@@ -24,6 +24,33 @@
 //! inflate buffer, at most [`LayerOptions::max_meta_size`] for a PAX or long-name header, and
 //! 80 bytes per archive entry for the TarSum list.
 //!
+//! # Compatibility decisions
+//! TarSum depends on how Go's `archive/tar` presents entries, which changed across Go releases.
+//! This crate follows the readers of Go 1.4–1.9 (the toolchains of docker 1.9–17.x, against
+//! which moby's TarSum vectors were asserted):
+//! * the typeflag is hashed as the raw byte (no `'\0'` → `'0'` normalisation, which Go ≥1.10 does);
+//! * device numbers are read only for character and block devices;
+//! * every entry's data is read according to its size, whatever its type;
+//! * a PAX global header (`g`) is an ordinary entry, its records hashed as its content;
+//! * an `x` header replaces earlier pending PAX/long-name records, `L`/`K` add `path`/`linkpath`;
+//! * the ustar `prefix` is joined for ustar and GNU headers (Go ≤1.9 did so for GNU too), the
+//!   131-byte star prefix for star headers;
+//! * PAX records are validated strictly (lengths, newline, `=`), like Go ≥1.9, instead of
+//!   panicking like Go 1.4; PAX and long-name bodies are capped (1 MiB by default, like Go ≥1.10);
+//! * the archive ends at two zero blocks, at the end of the stream on a block boundary, after a
+//!   single zero block, or inside the padding after an entry; anything after two zero blocks
+//!   is ignored (but included in the tar stream SHA-256).
+//!
+//! Duplicate names are ordered as docker 1.9 does (name = `TrimSuffix(TrimPrefix(name, "./"), "/")`,
+//! equal names keep archive order). That comparison is not a consistent order when equal names
+//! interleave with other sums; for up to 12 entries this crate reproduces Go's insertion sort
+//! exactly, for more it uses a stable merge sort (Go's own result differs between Go 1.4, 1.6
+//! and 1.19 in that case).
+//!
+//! Gzip: concatenated members are decoded in sequence (Go's default multistream mode); each
+//! member's CRC32 and ISIZE are verified; bytes after a member that do not start a new member
+//! are an error ([`LayerError::GzipMagic`]), as in Go. An empty blob is an empty archive.
+//!
 //! # Drive loop
 //! ```text
 //! new(opts) ──▶ update(chunk)* ──▶ finish() ──▶ LayerDigests { blob, compression, archive }

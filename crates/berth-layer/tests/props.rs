@@ -205,3 +205,38 @@ fn block_boundaries_match_reference() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Random bytes, and valid layers with random bytes overwritten, never panic; lenient mode
+    /// always yields the blob digests, and strict mode agrees with lenient mode's archive result.
+    #[test]
+    fn mutations_never_panic(entries in proptest::collection::vec(entry(), 0..4),
+                             edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+                             gz in any::<bool>(), chunk in 1usize..2000) {
+        let tar = build(&entries);
+        let mut blob = if gz { gzip(&tar) } else { tar };
+        for (at, byte) in edits {
+            if !blob.is_empty() {
+                let i = at % blob.len();
+                blob[i] = byte;
+            }
+        }
+        let lenient = common::digest_chunked(&blob, LayerOptions::new().lenient(true), chunk).unwrap();
+        prop_assert_eq!(lenient.blob.size, blob.len() as u64);
+        let strict = common::digest_chunked(&blob, LayerOptions::new(), chunk);
+        match (&strict, &lenient.archive) {
+            (Ok(s), Ok(_)) => prop_assert_eq!(s, &lenient),
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            _ => prop_assert!(false, "strict {:?} vs lenient {:?}", strict, lenient.archive),
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic(blob in proptest::collection::vec(any::<u8>(), 0..3000), chunk in 1usize..700) {
+        let out = common::digest_chunked(&blob, LayerOptions::new().lenient(true), chunk).unwrap();
+        prop_assert_eq!(out.blob.size, blob.len() as u64);
+        let _ = common::digest_chunked(&blob, LayerOptions::new(), chunk);
+    }
+}
