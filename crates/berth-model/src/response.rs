@@ -4,6 +4,31 @@
 //! them into `http::HeaderMap` entries.
 
 use bytes::Bytes;
+use http::HeaderName;
+
+/// `X-Docker-Token`: `true` in requests asking for a token; the token in Index answers.
+pub const X_DOCKER_TOKEN: HeaderName = HeaderName::from_static("x-docker-token");
+/// `X-Docker-Endpoints`: registries handed out by the Index (see [`crate::parse_endpoints`]).
+pub const X_DOCKER_ENDPOINTS: HeaderName = HeaderName::from_static("x-docker-endpoints");
+/// `X-Docker-Size`: stored layer size, on `GET json` (docker ≤0.10 requires it).
+pub const X_DOCKER_SIZE: HeaderName = HeaderName::from_static("x-docker-size");
+/// `X-Docker-Checksum`: TarSum sent with `PUT checksum` (ignored by registry ≥0.9).
+pub const X_DOCKER_CHECKSUM: HeaderName = HeaderName::from_static("x-docker-checksum");
+/// `X-Docker-Checksum-Payload`: `sha256:<hex>` payload checksum (`PUT checksum`, `GET json`).
+pub const X_DOCKER_CHECKSUM_PAYLOAD: HeaderName =
+    HeaderName::from_static("x-docker-checksum-payload");
+/// `X-Docker-Payload-Checksum`: the registry 0.7–0.8 name of the payload checksum on `GET json`.
+pub const X_DOCKER_PAYLOAD_CHECKSUM: HeaderName =
+    HeaderName::from_static("x-docker-payload-checksum");
+/// `X-Docker-Registry-Version`: sent on `_ping` (docker ≤0.10 requires it).
+pub const X_DOCKER_REGISTRY_VERSION: HeaderName =
+    HeaderName::from_static("x-docker-registry-version");
+/// `X-Docker-Registry-Standalone`: see [`StandaloneMode`].
+pub const X_DOCKER_REGISTRY_STANDALONE: HeaderName =
+    HeaderName::from_static("x-docker-registry-standalone");
+/// `X-Docker-Registry-Config`: the registry's config flavour (informative).
+pub const X_DOCKER_REGISTRY_CONFIG: HeaderName =
+    HeaderName::from_static("x-docker-registry-config");
 
 /// `WWW-Authenticate` value sent by a registry with a 401 (registry-api.md §0.3).
 pub const REGISTRY_CHALLENGE: &str = "Token";
@@ -89,6 +114,15 @@ impl StandaloneMode {
     }
 }
 
+/// The headers of a `_ping` answer: `X-Docker-Registry-Version` (always sent, gotcha 16) and
+/// `X-Docker-Registry-Standalone`, in addition to [`JSON_HEADERS`].
+pub fn ping_headers(version: &str, mode: StandaloneMode) -> [(HeaderName, String); 2] {
+    [
+        (X_DOCKER_REGISTRY_VERSION, version.to_owned()),
+        (X_DOCKER_REGISTRY_STANDALONE, mode.header_value().to_owned()),
+    ]
+}
+
 /// Body `true` as [`Bytes`].
 pub fn body_true() -> Bytes {
     Bytes::from_static(BODY_TRUE)
@@ -111,6 +145,17 @@ mod tests {
         assert!(StandaloneMode::client_reads_standalone(None));
         assert!(!StandaloneMode::client_reads_standalone(Some("False")));
         assert!(!StandaloneMode::client_reads_standalone(Some("mirror")));
+    }
+
+    #[test]
+    fn ping() {
+        let [version, standalone] = ping_headers(DEFAULT_REGISTRY_VERSION, StandaloneMode::Mirror);
+        assert_eq!(version.0.as_str(), "x-docker-registry-version");
+        assert_eq!(version.1, "0.9.1");
+        assert_eq!(
+            (standalone.0.as_str(), standalone.1.as_str()),
+            ("x-docker-registry-standalone", "mirror")
+        );
     }
 
     #[test]
