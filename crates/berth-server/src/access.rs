@@ -24,8 +24,13 @@ pub(crate) enum Grant {
     Anonymous,
     /// A user authenticated with Basic.
     User(UserRecord),
-    /// A valid token for one repository and one access.
-    Token { repo: String, access: Access },
+    /// A valid token for one repository and one access. In the Registry-only role, `declared`
+    /// is the image list the Index returned when it validated the token.
+    Token {
+        repo: String,
+        access: Access,
+        declared: Option<bytes::Bytes>,
+    },
 }
 
 impl Grant {
@@ -34,7 +39,9 @@ impl Grant {
         match self {
             Self::Anonymous => false,
             Self::User(user) => owns(user, repo),
-            Self::Token { repo: r, access } => {
+            Self::Token {
+                repo: r, access, ..
+            } => {
                 r == repo
                     && if delete {
                         *access == Access::Delete
@@ -130,11 +137,16 @@ pub(crate) async fn registry_grant(
         }
         Ok(Authorization::Token(tokens)) => {
             let checked = if app.is_index() {
-                tokens.iter().find_map(|t| verify_token(app, t))
+                tokens
+                    .iter()
+                    .find_map(|t| verify_token(app, t))
+                    .map(|(r, a)| (r, a, None))
             } else {
-                crate::remote::validate(app, value, &tokens).await?
+                crate::remote::validate(app, value, &tokens)
+                    .await?
+                    .map(|(r, a, list)| (r, a, Some(list)))
             };
-            let Some((token_repo, access)) = checked else {
+            let Some((token_repo, access, declared)) = checked else {
                 return Err(registry_denied());
             };
             let claims = berth_auth::TokenClaims {
@@ -149,6 +161,7 @@ pub(crate) async fn registry_grant(
             Grant::Token {
                 repo: token_repo,
                 access,
+                declared,
             }
         }
         Ok(Authorization::Anonymous) => Grant::Anonymous,

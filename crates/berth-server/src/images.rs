@@ -68,8 +68,8 @@ pub(crate) async fn put_json(app: &App, ctx: &mut Ctx, id: &ImageId) -> Reply {
     let raw = read_limited(ctx.take_body(), app.config.max_json_bytes).await?;
     // Object, `id` present, `id` equal to the URL id: the core's checks, in docker-registry's order.
     let image = berth_model::ImageJson::validate_put(id, raw.clone())?;
-    if let Grant::Token { repo, .. } = &grant {
-        check_declared(app, repo, id).await?;
+    if let Grant::Token { repo, declared, .. } = &grant {
+        check_declared(app, repo, declared.as_deref(), id).await?;
     }
     let mut ancestry = vec![id.as_str().to_owned()];
     let parent = image.parent().map(|p| p.as_str().to_owned());
@@ -97,13 +97,20 @@ pub(crate) async fn put_json(app: &App, ctx: &mut Ctx, id: &ImageId) -> Reply {
 
 /// With token auth, the image must be in the list declared to the Index for the token's
 /// repository: "→ else `This image does not belong to the repository`".
-async fn check_declared(app: &App, repo: &str, id: &ImageId) -> Result<(), Failure> {
-    if !app.is_index() {
-        // The Registry-only role trusts the Index's validation of the token.
-        return Ok(());
-    }
-    let key = repo.to_owned();
-    let stored = app.db(move |m| m.repo(&key)).await?.and_then(|r| r.images);
+/// In the Registry-only role the list is the one the Index returned when it validated the token.
+async fn check_declared(
+    app: &App,
+    repo: &str,
+    from_index: Option<&[u8]>,
+    id: &ImageId,
+) -> Result<(), Failure> {
+    let stored = match from_index {
+        Some(list) => Some(list.to_vec()),
+        None => {
+            let key = repo.to_owned();
+            app.db(move |m| m.repo(&key)).await?.and_then(|r| r.images)
+        }
+    };
     let declared = stored
         .and_then(|raw| berth_model::ImageList::parse(&raw).ok())
         .is_some_and(|list| list.contains(id));

@@ -202,7 +202,11 @@ async fn index_or_token(app: &App, ctx: &Ctx, repo: &str) -> Result<Grant, Failu
         Ok(berth_auth::Authorization::Token(tokens)) => tokens
             .iter()
             .find_map(|t| access::verify_token(app, t).filter(|(r, _)| r == repo))
-            .map(|(repo, access)| Grant::Token { repo, access })
+            .map(|(repo, access)| Grant::Token {
+                repo,
+                access,
+                declared: None,
+            })
             .ok_or_else(access::index_denied),
         _ => Ok(access::index_user(app, ctx)
             .await?

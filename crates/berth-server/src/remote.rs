@@ -1,19 +1,24 @@
 //! Registry-only role: tokens are validated by asking the Index, as docker-registry did
 //! (`GET {index}/v1/repositories/<ns>/<repo>/images` with the client's `Authorization` header
-//! forwarded verbatim; 200 means valid).
+//! forwarded verbatim; 200 means valid, and the body is the list of images the repository may
+//! receive).
 
 use berth_auth::{Access, DockerToken};
+use bytes::Bytes;
 
 use crate::app::App;
 use crate::respond::Failure;
 
-/// Validates `tokens` with the Index; returns the repository and access of the first token when
-/// the Index accepts the header.
+/// Largest image list accepted from the Index.
+const MAX_LIST_BYTES: u64 = 16 << 20;
+
+/// Validates `tokens` with the Index. On success returns the repository and access of the first
+/// token and the Index's image list for that repository.
 pub(crate) async fn validate(
     app: &App,
     authorization: &str,
     tokens: &[DockerToken],
-) -> Result<Option<(String, Access)>, Failure> {
+) -> Result<Option<(String, Access, Bytes)>, Failure> {
     let Some(index) = app.config.index_url.clone() else {
         return Ok(None);
     };
@@ -22,29 +27,34 @@ pub(crate) async fn validate(
     };
     let repo = token.repository().to_owned();
     let access = token.access();
-    let url = format!(
-        "{}/v1/repositories/{}/images",
-        index.trim_end_matches('/'),
-        repo
-    );
+    let path = berth_model::RepoName::parse(&repo)
+        .map(|r| berth_model::Request::GetRepoImages { repo: r }.path())
+        .map_err(|_| Failure::Model(berth_model::ModelError::RequiresAuthorization))?;
+    let url = format!("{}{path}", index.trim_end_matches('/'));
     let header = authorization.to_owned();
-    let status = tokio::task::spawn_blocking(move || {
+    let answer = tokio::task::spawn_blocking(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(std::time::Duration::from_secs(10)))
             .build()
             .into();
-        agent
-            .get(&url)
-            .header("Authorization", &header)
-            .call()
-            .map(|r| r.status().as_u16())
+        let mut resp = agent.get(&url).header("Authorization", &header).call()?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_LIST_BYTES)
+            .read_to_vec()?;
+        Ok::<_, ureq::Error>((status, body))
     })
     .await
     .map_err(|e| Failure::Internal(anyhow::anyhow!("index call task failed: {e}")))?;
-    match status {
-        Ok(200) => Ok(Some((repo, access))),
-        Ok(_) => Ok(None),
+    match answer {
+        Ok((200, body)) => Ok(Some((repo, access, Bytes::from(body)))),
+        Ok((status, _)) => {
+            tracing::debug!(status, "index refused a token");
+            Ok(None)
+        }
         Err(e) => Err(Failure::Internal(anyhow::anyhow!("index call failed: {e}"))),
     }
 }

@@ -8,4 +8,5 @@ mod flow;
 mod images;
 mod index;
 mod robustness;
+mod roles;
 mod tags;

@@ -162,3 +162,52 @@ fn library_defaulting() {
     let r = s.get("/v1/repositories/library/busybox/tags/latest", &[]);
     assert_eq!(r.json(), serde_json::json!(id));
 }
+
+#[test]
+fn head_for_every_get() {
+    let s = TestServer::start();
+    let basic = s.user("admin_user");
+    let auth = ("Authorization", basic.as_str());
+    let id = hex64();
+    upload_image(&s, &[auth], &id, None, &random_bytes(777));
+    let repo = "/v1/repositories/admin_user/app";
+    assert_eq!(s.put(&format!("{repo}/"), &[auth], b"[]").status, 200);
+    assert_eq!(
+        s.put(
+            &format!("{repo}/tags/latest"),
+            &[auth],
+            format!(r#""{id}""#).as_bytes()
+        )
+        .status,
+        200
+    );
+    let paths = [
+        "/".to_owned(),
+        "/v1/_ping".to_owned(),
+        "/v1/users/".to_owned(),
+        format!("{repo}/images"),
+        format!("{repo}/tags"),
+        format!("{repo}/tags/latest"),
+        format!("{repo}/tags/latest/json"),
+        format!("{repo}/json"),
+        format!("{repo}/properties"),
+        format!("{repo}/layer/{id}/access"),
+        format!("/v1/images/{id}/json"),
+        format!("/v1/images/{id}/layer"),
+        format!("/v1/images/{id}/ancestry"),
+        "/v1/search?q=app".to_owned(),
+        format!("/v1/images/{}/json", hex64()),
+    ];
+    for path in &paths {
+        let get = s.get(path, &[auth]);
+        let head = s.call("HEAD", path, &[auth], b"");
+        assert_eq!(head.status, get.status, "{path}");
+        assert!(head.body.is_empty(), "{path}");
+        assert_eq!(
+            head.header("content-length"),
+            Some(get.body.len().to_string().as_str()),
+            "{path}"
+        );
+        assert!(head.header("x-docker-registry-version").is_some(), "{path}");
+    }
+}
