@@ -35,6 +35,46 @@
 //! For a `PUT …/layer` request ([`Body::Layer`]) the adapter streams the layer, computing
 //! `sha256(json + "\n" + bytes sent)` and TarSum v0, then reports both with
 //! `handle_layer_uploaded` and the response with `handle_response`, in either order.
+//!
+//! # Example
+//!
+//! The canonical loop, against an Index that refuses the credentials:
+//!
+//! ```
+//! use berth_model::push::{Output, PushConfig, PushImage, PushSession};
+//! use berth_model::{ImageId, RepoName, Tag, http};
+//! use bytes::Bytes;
+//!
+//! let id = ImageId::parse("511136ea3c5a64f264b78b5433614aec563103b4d4702f3ba7d4d2698e22c158")?;
+//! let image = PushImage {
+//!     json: Bytes::from(format!("{{\"id\":\"{id}\"}}\n")),
+//!     id,
+//!     parent: None,
+//!     layer_size: None,
+//!     tags: vec![Tag::latest()],
+//! };
+//! let repo = RepoName::parse("ns/repo")?;
+//! let mut push = PushSession::new(PushConfig::new(repo, "https://index.docker.io/v1/", vec![image]))?;
+//! let mut progress = Vec::new();
+//! loop {
+//!     match push.poll_output() {
+//!         Output::Send(rid, request) => {
+//!             // An adapter sends `request` (adding Basic auth when `request.auth` says so) and
+//!             // reports the answer; here the Index says 401.
+//!             assert_eq!(request.url, "https://index.docker.io/v1/repositories/ns/repo/");
+//!             let status = http::StatusCode::UNAUTHORIZED;
+//!             let err = push.handle_response(rid, status, &http::HeaderMap::new(), b"");
+//!             assert_eq!(err.unwrap_err().to_string(), "Authentication is required.");
+//!         }
+//!         Output::Event(event) => progress.extend(event.progress()),
+//!         Output::Idle => unreachable!("every request is answered at once here"),
+//!         Output::Done => break,
+//!         _ => {}
+//!     }
+//! }
+//! assert_eq!(progress[0].status, "The push refers to a repository [ns/repo] (len: 1)");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod config;
 mod event;
