@@ -230,7 +230,13 @@ impl Request {
             Self::CreateUser | Self::GetUsers => "/v1/users/".to_owned(),
             Self::UpdateUser { username } => format!("/v1/users/{}/", enc(username)),
             Self::PutRepository { repo } | Self::DeleteRepository { repo } => {
-                format!("{}/", repo_path(repo))
+                // `library/images/` would route as `library`'s image list; the one-component
+                // form is unambiguous (see `route`).
+                if repo.namespace().is_library() && ROUTE_SUFFIXES.contains(&repo.name()) {
+                    format!("/v1/repositories/{}/", enc(repo.name()))
+                } else {
+                    format!("{}/", repo_path(repo))
+                }
             }
             Self::PutRepoImages { repo }
             | Self::GetRepoImages { repo }
@@ -391,6 +397,9 @@ impl Request {
         }
     }
 }
+
+/// Route suffix words that make the bare repository route ambiguous.
+const ROUTE_SUFFIXES: [&str; 5] = ["images", "auth", "tags", "json", "properties"];
 
 fn enc(s: &str) -> percent_encoding::PercentEncode<'_> {
     utf8_percent_encode(s, SEGMENT)

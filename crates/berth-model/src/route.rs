@@ -11,9 +11,13 @@
 //!   suffix (`/images`, `/tags`, …) wins over the bare repository route (PUT/DELETE
 //!   `/v1/repositories/{repo}/`), and among suffixed routes the two-component reading wins. So
 //!   `/v1/repositories/busybox/images` is `library/busybox`'s image list (docker <1.5 form), and a
-//!   repository literally named `images`, `auth`, `tags`, `json` or `properties` cannot be
+//!   repository `ns/images` (or `auth`, `tags`, `json`, `properties`) outside `library` cannot be
 //!   created or deleted through the bare route (docker-registry's Werkzeug router had the same
-//!   ambiguity). Every other request satisfies `route(r.method(), r.path(), r.query()) == r`.
+//!   ambiguity; [`Request::path`] writes `library/images` as `/v1/repositories/images/`, which
+//!   is unambiguous). Every other request satisfies
+//!   `route(r.method(), r.path(), r.query()) == r`.
+//! * Static words (`v1`, `tags`, …) are compared before percent-decoding; only parameters are
+//!   decoded.
 //! * `HEAD` is accepted wherever `GET` is and yields the GET request: the server answers with the
 //!   same headers and no body ([`wants_body`]).
 //! * Unknown path ⇒ [`RouteError::NotFound`] (404); known path with another method ⇒

@@ -430,6 +430,12 @@ fn ambiguous_repository_paths() {
         "/v1/repositories/foo/images",
         Request::PutRepoImages { repo: repo("foo") },
     );
+    // A library repository named like a suffix keeps a path that routes back to it.
+    let images = Request::PutRepository {
+        repo: repo("library/images"),
+    };
+    assert_eq!(images.path(), "/v1/repositories/images/");
+    check(Method::PUT, &images.path(), images.clone());
     // Two components win among suffixed readings.
     check(
         Method::GET,
