@@ -26,17 +26,21 @@
 //!
 //! # Compatibility decisions
 //! TarSum depends on how Go's `archive/tar` presents entries, which changed across Go releases.
-//! This crate follows the readers of Go 1.4–1.9 (the toolchains of docker 1.9–17.x, against
-//! which moby's TarSum vectors were asserted):
-//! * the typeflag is hashed as the raw byte (no `'\0'` → `'0'` normalisation, which Go ≥1.10 does);
-//! * device numbers are read only for character and block devices;
-//! * every entry's data is read according to its size, whatever its type;
-//! * a PAX global header (`g`) is an ordinary entry, its records hashed as its content;
-//! * an `x` header replaces earlier pending PAX/long-name records, `L`/`K` add `path`/`linkpath`;
+//! This crate follows the readers of the Go releases docker 1.9–17.x were built with (Go
+//! 1.4–1.9), against which moby's TarSum vectors were asserted; where those differ, the choice
+//! and the releases it matches are given:
+//! * the typeflag is hashed as the raw byte (Go ≤1.9; Go ≥1.10 turns `'\0'` into `'0'`);
+//! * device numbers are read only for character and block devices (Go ≤1.9);
+//! * every entry's data is read according to its size, whatever its type (Go ≤1.6, i.e. docker
+//!   1.9–1.12, GNU tar and the `tar` crate; Go ≥1.7 treats links, directories, devices and FIFOs
+//!   as header-only);
+//! * a PAX global header (`g`) is an ordinary entry, its records hashed as its content (Go ≤1.9);
+//! * an `x` header replaces earlier pending PAX/long-name records, `L`/`K` add `path`/`linkpath`
+//!   (Go 1.8–1.9; Go 1.4 merged an `x` header into whatever header came next);
 //! * the ustar `prefix` is joined for ustar and GNU headers (Go ≤1.9 did so for GNU too), the
 //!   131-byte star prefix for star headers;
-//! * PAX records are validated strictly (lengths, newline, `=`), like Go ≥1.9, instead of
-//!   panicking like Go 1.4; PAX and long-name bodies are capped (1 MiB by default, like Go ≥1.10);
+//! * PAX records are validated strictly (lengths, newline, `=`) like Go ≥1.8, where Go 1.4 could
+//!   panic; PAX and long-name bodies are capped (1 MiB by default, like Go ≥1.10);
 //! * the archive ends at two zero blocks, at the end of the stream on a block boundary, after a
 //!   single zero block, or inside the padding after an entry; anything after two zero blocks
 //!   is ignored (but included in the tar stream SHA-256).
@@ -89,6 +93,7 @@ mod blob;
 mod decoder;
 mod digest;
 mod error;
+mod gzip;
 mod layer;
 mod tar;
 mod tarsum;

@@ -2,14 +2,14 @@
 //! TarSum and the tar stream SHA-256.
 //!
 //! It reads archives the way Go's `archive/tar` reader of docker 1.9–17.x (Go 1.4–1.9) presents
-//! them to TarSum:
+//! them to TarSum (see the crate docs for which Go releases each choice matches):
 //! * PAX `x` headers and GNU `L`/`K` long names apply to the next entry and are not entries;
 //!   an `x` header replaces earlier pending records (so a preceding `L` is dropped), an `L`/`K`
 //!   after an `x` adds to them. PAX `path`, `linkpath`, `uname`, `gname`, `uid`, `gid`, `size`,
 //!   `mtime` override the header; `SCHILY.xattr.*` become xattrs.
 //! * A PAX global header `g` is an ordinary entry (Go ≤1.9 returns it from `Next`), and its
 //!   records are hashed as its content.
-//! * Every entry's data is read according to its size, whatever its type (Go ≤1.9).
+//! * Every entry's data is read according to its size, whatever its type (Go ≤1.6).
 //! * The archive ends at two zero blocks (what follows is ignored, but still hashed into the
 //!   tar stream digest), at the end of the stream on a block boundary, after one zero block, or
 //!   inside the padding after an entry's data. A zero block followed by a non-zero block is an
