@@ -70,18 +70,50 @@ impl Transport {
         headers: &HeaderMap,
         payload: Payload<'_>,
     ) -> anyhow::Result<Reply> {
-        let mut builder = http::Request::builder().method(method.clone()).uri(url);
-        for (name, value) in headers {
-            builder = builder.header(name, value);
-        }
-        let result = match payload {
-            Payload::Empty => self.agent.run(builder.body(())?),
-            Payload::Bytes(bytes) => self.agent.run(builder.body(bytes)?),
+        // A PUT or POST without body goes out with `Content-Length: 0`, as Go's client sent it
+        // (ureq would otherwise announce a chunked body the server may leave unread).
+        let payload = match payload {
+            Payload::Empty if method == Method::PUT || method == Method::POST => {
+                Payload::Bytes(Vec::new())
+            }
+            other => other,
+        };
+        let build = || {
+            let mut builder = http::Request::builder().method(method.clone()).uri(url);
+            for (name, value) in headers {
+                builder = builder.header(name, value);
+            }
+            builder
+        };
+        match payload {
+            Payload::Empty => self.retry_once(|| self.agent.run(build().body(())?), &method, url),
+            Payload::Bytes(bytes) => self.retry_once(
+                || self.agent.run(build().body(bytes.clone())?),
+                &method,
+                url,
+            ),
             Payload::Stream(reader) => self
                 .agent
-                .run(builder.body(ureq::SendBody::from_reader(reader))?),
-        };
-        result.map_err(|err| describe(err, &method, url))
+                .run(build().body(ureq::SendBody::from_reader(reader))?)
+                .map_err(|err| describe(err, &method, url)),
+        }
+    }
+
+    /// Runs a replayable request, retrying once when the connection broke before an answer
+    /// (typically a pooled keep-alive connection the server had already closed).
+    fn retry_once(
+        &self,
+        run: impl Fn() -> Result<Reply, ureq::Error>,
+        method: &Method,
+        url: &str,
+    ) -> anyhow::Result<Reply> {
+        match run() {
+            Err(ureq::Error::Io(err)) => {
+                tracing::debug!(%method, url, error = %err, "connection broke; retrying once");
+                run().map_err(|err| describe(err, method, url))
+            }
+            other => other.map_err(|err| describe(err, method, url)),
+        }
     }
 
     /// Sends a request and reads the whole (small) body, at most `limit` bytes.
