@@ -483,3 +483,67 @@ fn invalid_inputs_are_rejected() {
         Err(SessionError::InvalidUrl { .. })
     ));
 }
+
+#[test]
+fn layer_report_may_follow_the_response_and_stray_reports_are_refused() {
+    use berth_model::push::LayerUpload;
+    use berth_model::session::{Output, RequestId};
+    use http::{HeaderMap, StatusCode};
+
+    let mut s = session(images());
+    let mut sent = Vec::new();
+    let mut drain =
+        |s: &mut PushSession, sent: &mut Vec<(RequestId, berth_model::session::Request)>| loop {
+            match s.poll_output() {
+                Output::Send(rid, req) => sent.push((rid, req)),
+                Output::Idle | Output::Done => break,
+                _ => {}
+            }
+        };
+    drain(&mut s, &mut sent);
+    let (rid, _) = sent.remove(0);
+    let idx = index_ok();
+    s.handle_response(rid, StatusCode::OK, &idx.header_map(), b"")
+        .unwrap();
+    drain(&mut s, &mut sent);
+    // Two lookups in flight; answer them out of order.
+    let (r_top, _) = sent.remove(1);
+    let (r_base, _) = sent.remove(0);
+    s.handle_response(r_top, StatusCode::NOT_FOUND, &HeaderMap::new(), b"")
+        .unwrap();
+    s.handle_response(r_base, StatusCode::NOT_FOUND, &HeaderMap::new(), b"")
+        .unwrap();
+    // A report for a request that is not outstanding is refused without ending the session.
+    assert_eq!(
+        s.handle_response(r_base, StatusCode::OK, &HeaderMap::new(), b""),
+        Err(SessionError::UnexpectedReport { id: r_base.0 })
+    );
+    assert_eq!(s.error(), None);
+    drain(&mut s, &mut sent);
+    let (r_json, req) = sent.remove(0);
+    assert_eq!(line(&req), format!("PUT {E}images/{BASE}/json"));
+    s.handle_response(r_json, StatusCode::OK, &HeaderMap::new(), b"true")
+        .unwrap();
+    drain(&mut s, &mut sent);
+    let (r_layer, req) = sent.remove(0);
+    assert_eq!(req.body, Body::Layer(id(BASE)));
+    // Response first: nothing is sent until the checksums arrive.
+    s.handle_response(r_layer, StatusCode::OK, &HeaderMap::new(), b"true")
+        .unwrap();
+    drain(&mut s, &mut sent);
+    assert!(sent.is_empty());
+    let upload = LayerUpload {
+        payload_checksum: "sha256:p".to_owned(),
+        tarsum: String::new(),
+    };
+    s.handle_layer_uploaded(r_layer, upload).unwrap();
+    drain(&mut s, &mut sent);
+    let (_, req) = sent.remove(0);
+    assert_eq!(line(&req), format!("PUT {E}images/{BASE}/checksum"));
+    assert_eq!(req.header("x-docker-checksum-payload"), Some("sha256:p"));
+    assert_eq!(
+        req.header("x-docker-checksum"),
+        None,
+        "empty tarsum is omitted"
+    );
+}
