@@ -492,14 +492,14 @@ fn layer_report_may_follow_the_response_and_stray_reports_are_refused() {
 
     let mut s = session(images());
     let mut sent = Vec::new();
-    let mut drain =
-        |s: &mut PushSession, sent: &mut Vec<(RequestId, berth_model::session::Request)>| loop {
-            match s.poll_output() {
-                Output::Send(rid, req) => sent.push((rid, req)),
-                Output::Idle | Output::Done => break,
-                _ => {}
-            }
-        };
+    let drain = |s: &mut PushSession,
+                 sent: &mut Vec<(RequestId, berth_model::session::Request)>| loop {
+        match s.poll_output() {
+            Output::Send(rid, req) => sent.push((rid, req)),
+            Output::Idle | Output::Done => break,
+            _ => {}
+        }
+    };
     drain(&mut s, &mut sent);
     let (rid, _) = sent.remove(0);
     let idx = index_ok();
