@@ -127,6 +127,22 @@ fn full_pull_sequence_matches_flows() {
         .map(|m| m.status)
         .collect();
     assert_eq!(texts.first().unwrap(), "Pulling repository ns/repo");
+    let base_texts: Vec<String> = run
+        .events
+        .iter()
+        .flat_map(|e| e.progress())
+        .filter(|m| m.id == BASE[..12])
+        .map(|m| m.status)
+        .collect();
+    assert_eq!(
+        base_texts,
+        [
+            "Pulling metadata",
+            "Pulling fs layer",
+            "Downloading",
+            "Download complete"
+        ]
+    );
     assert!(texts.contains(&format!(
         "Pulling image (latest) from ns/repo, endpoint: {E}"
     )));

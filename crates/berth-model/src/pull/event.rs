@@ -56,7 +56,12 @@ pub enum PullEvent {
         /// The image.
         id: ImageId,
     },
-    /// The image json arrived (raw bytes, to be stored verbatim).
+    /// `GET json` of a missing ancestor is being sent.
+    MetadataRequested {
+        /// The image.
+        id: ImageId,
+    },
+    /// The image json arrived (raw bytes, to be stored verbatim); `GET layer` follows.
     ImageJson {
         /// The image.
         id: ImageId,
@@ -140,10 +145,8 @@ impl PullEvent {
             Self::LayerAlreadyPresent { id } | Self::LayerDownloaded { id, .. } => {
                 vec![ProgressMessage::download_complete(id.as_str())]
             }
-            Self::ImageJson { id, .. } => vec![
-                ProgressMessage::pulling_metadata(id.as_str()),
-                ProgressMessage::pulling_fs_layer(id.as_str()),
-            ],
+            Self::MetadataRequested { id } => vec![ProgressMessage::pulling_metadata(id.as_str())],
+            Self::ImageJson { id, .. } => vec![ProgressMessage::pulling_fs_layer(id.as_str())],
             Self::LayerDownloadStarted { id, size, offset } => {
                 let total = size.and_then(|s| i64::try_from(s).ok()).unwrap_or(0);
                 let current = i64::try_from(*offset).unwrap_or(i64::MAX);

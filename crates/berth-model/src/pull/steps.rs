@@ -178,6 +178,8 @@ impl PullSession {
     pub(super) fn next_layer(&mut self, mut pos: usize) -> Result<(), SessionError> {
         while let Some(id) = self.order.get(pos) {
             if !self.have.contains(id) {
+                let id = id.clone();
+                self.event(PullEvent::MetadataRequested { id: id.clone() });
                 let rid = self.registry_get(
                     &format!("images/{id}/json"),
                     HeaderMap::new(),
