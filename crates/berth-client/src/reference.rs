@@ -89,14 +89,25 @@ pub struct ServerAddr {
 
 impl ServerAddr {
     /// Resolves a server string (`localhost:5000`, `http://host:5000`, `https://host/v1/`).
-    /// Plain http is used when the string says `http://` or when `insecure` is set.
+    ///
+    /// Plain http is used when the string says `http://`, when `insecure` is set, or when no
+    /// scheme is given and the host is a loopback name (`localhost`, `127.x.x.x`, `[::1]`):
+    /// docker ≥1.3.2 treats `127.0.0.0/8` as an insecure registry by default.
     pub fn parse(input: &str, insecure: bool) -> anyhow::Result<Self> {
         let (scheme, rest) = if let Some(rest) = input.strip_prefix("http://") {
             ("http", rest)
         } else if let Some(rest) = input.strip_prefix("https://") {
             (if insecure { "http" } else { "https" }, rest)
         } else {
-            (if insecure { "http" } else { "https" }, input)
+            let host = input.split('/').next().unwrap_or_default();
+            (
+                if insecure || is_loopback(host) {
+                    "http"
+                } else {
+                    "https"
+                },
+                input,
+            )
         };
         let host = rest.split('/').next().unwrap_or_default();
         if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '@') {
@@ -121,6 +132,20 @@ impl ServerAddr {
     pub fn base_url(&self) -> String {
         format!("{}://{}/v1/", self.scheme, self.host)
     }
+}
+
+/// Whether `host[:port]` names the loopback interface.
+fn is_loopback(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name == "::1"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
