@@ -93,3 +93,69 @@ impl CredentialStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_remove_keeps_other_keys_and_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("config.json");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, br#"{"auths": {}, "psFormat": "table {{.ID}}"}"#).unwrap();
+        let store = CredentialStore::new(path.clone());
+        assert!(store.get("localhost:5000").unwrap().is_none());
+        store
+            .set(
+                "localhost:5000",
+                &Credentials::new("alice", "s3cret-pass"),
+                "a@example.com",
+            )
+            .unwrap();
+        let creds = store.get("localhost:5000").unwrap().unwrap();
+        assert_eq!(
+            (creds.username.as_str(), creds.password.expose()),
+            ("alice", "s3cret-pass")
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("psFormat") && text.contains("YWxpY2U6czNjcmV0LXBhc3M="),
+            "{text}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        assert!(store.remove("localhost:5000").unwrap());
+        assert!(!store.remove("localhost:5000").unwrap());
+        assert!(store.get("localhost:5000").unwrap().is_none());
+        // Only config.json remains: the temporary files were renamed over it.
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_empty_and_a_broken_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CredentialStore::new(dir.path().join("absent.json"));
+        assert!(store.get("localhost:5000").unwrap().is_none());
+        let broken = dir.path().join("broken.json");
+        std::fs::write(&broken, br#"{"auths": {"h": {"auth": "!!!not base64"}}}"#).unwrap();
+        let err = CredentialStore::new(broken).get("h").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("not a valid docker config"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn explicit_path_wins() {
+        let path = config_path(Some(Path::new("/x/config.json"))).unwrap();
+        assert_eq!(path, Path::new("/x/config.json"));
+    }
+}

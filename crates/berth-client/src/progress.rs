@@ -184,3 +184,58 @@ impl Drop for Bars {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use berth_model::progress::ProgressDetail;
+
+    #[test]
+    fn json_lines_are_docker_json_messages() {
+        let mut out = Vec::new();
+        let mut sink = JsonLines::new(&mut out);
+        sink.emit(&ProgressMessage::status("Pulling repository busybox"));
+        sink.emit(&ProgressMessage::downloading(
+            "df7546f9f060",
+            ProgressDetail::new(65536, 2433303),
+        ));
+        sink.emit(&ProgressMessage::error(
+            "Error: image foo/bar:latest not found",
+            0,
+        ));
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], r#"{"status":"Pulling repository busybox"}"#);
+        assert!(
+            lines[1].starts_with(
+                r#"{"status":"Downloading","progressDetail":{"current":65536,"total":2433303}"#
+            ),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].ends_with(r#""id":"df7546f9f060"}"#));
+        assert_eq!(
+            lines[2],
+            r#"{"errorDetail":{"message":"Error: image foo/bar:latest not found"},"error":"Error: image foo/bar:latest not found"}"#
+        );
+    }
+
+    #[test]
+    fn lines_report_progress_in_quarters() {
+        let mut out = Vec::new();
+        let mut sink = Lines::new(&mut out);
+        for current in (0..=100).step_by(5) {
+            sink.emit(&ProgressMessage::pushing(
+                "abcdef012345",
+                Some(ProgressDetail::new(current, 100)),
+            ));
+        }
+        sink.emit(&ProgressMessage::image_successfully_pushed("abcdef012345"));
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6, "{text}");
+        assert_eq!(lines[0], "abcdef012345: Pushing 0 B/100 B");
+        assert_eq!(lines[4], "abcdef012345: Pushing 100 B/100 B");
+        assert_eq!(lines[5], "abcdef012345: Image successfully pushed");
+    }
+}

@@ -348,3 +348,83 @@ impl<R: Read> Read for Counting<R> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{SAMPLE_IDS, write_sample_archive};
+
+    fn sample() -> (tempfile::TempDir, SavedArchive) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.tar");
+        write_sample_archive(&path).unwrap();
+        let archive = SavedArchive::open(&path).unwrap();
+        (dir, archive)
+    }
+
+    #[test]
+    fn selects_all_tags_one_tag_or_refuses() {
+        let (_dir, archive) = sample();
+        let repo = RepoName::parse("alice/other").unwrap();
+        let all = select_tags(&archive, "alice/other", &repo, None).unwrap();
+        assert_eq!(all.len(), 2);
+        let one = select_tags(&archive, "alice/other", &repo, Some("1.0")).unwrap();
+        assert_eq!(
+            one,
+            BTreeMap::from([("1.0".to_owned(), SAMPLE_IDS[1].to_owned())])
+        );
+        let err = select_tags(&archive, "alice/other", &repo, Some("2.0")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "tag 2.0 is not in the archive (it has: 1.0, latest)"
+        );
+    }
+
+    #[test]
+    fn image_list_is_base_first_with_tags_on_their_images() {
+        let (_dir, archive) = sample();
+        let tags = select_tags(&archive, "x", &RepoName::parse("a/b").unwrap(), None).unwrap();
+        let list = image_list_for(&archive, &tags).unwrap();
+        let ids: Vec<&str> = list.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, SAMPLE_IDS);
+        let tags: Vec<Vec<&str>> = list
+            .iter()
+            .map(|i| i.tags.iter().map(Tag::as_str).collect())
+            .collect();
+        assert_eq!(tags, [vec![], vec!["1.0"], vec!["latest"]]);
+        assert!(list[0].json.ends_with(b"\n"));
+    }
+
+    #[test]
+    fn upload_stream_digests_the_gzip_bytes_it_produces() {
+        let (_dir, archive) = sample();
+        let image = archive.image(SAMPLE_IDS[0]).unwrap();
+        let id = ImageId::parse(&image.id).unwrap();
+        let mut messages = Vec::new();
+        let mut sink = |m: &ProgressMessage| messages.push(m.clone());
+        let mut stream = UploadStream::new(
+            archive.open_layer(image).unwrap(),
+            &image.json,
+            &id,
+            image.layer_size,
+            &mut sink,
+        );
+        let mut sent = Vec::new();
+        stream.read_to_end(&mut sent).unwrap();
+        let upload = stream.finish().unwrap();
+        assert_eq!(&sent[..2], &[0x1f, 0x8b], "gzip on the wire");
+        let mut digester = berth_layer::BlobDigester::new(&image.json);
+        digester.update(&sent);
+        assert_eq!(
+            upload.payload_checksum,
+            digester.finish().payload.to_string()
+        );
+        assert!(
+            upload.tarsum.starts_with("tarsum+sha256:"),
+            "{}",
+            upload.tarsum
+        );
+        let last = messages.last().unwrap().progress_detail.unwrap();
+        assert_eq!((last.current, last.total), (3584, 3584));
+    }
+}
