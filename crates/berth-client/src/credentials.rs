@@ -102,8 +102,8 @@ mod tests {
     fn set_get_remove_keeps_other_keys_and_mode_0600() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested").join("config.json");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, br#"{"auths": {}, "psFormat": "table {{.ID}}"}"#).unwrap();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, br#"{"auths": {}, "psFormat": "table {{.ID}}"}"#).unwrap();
         let store = CredentialStore::new(path.clone());
         assert!(store.get("localhost:5000").unwrap().is_none());
         store
@@ -118,7 +118,7 @@ mod tests {
             (creds.username.as_str(), creds.password.expose()),
             ("alice", "s3cret-pass")
         );
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
         assert!(
             text.contains("psFormat") && text.contains("YWxpY2U6czNjcmV0LXBhc3M="),
             "{text}"
@@ -126,7 +126,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
         assert!(store.remove("localhost:5000").unwrap());
@@ -134,7 +134,7 @@ mod tests {
         assert!(store.get("localhost:5000").unwrap().is_none());
         // Only config.json remains: the temporary files were renamed over it.
         assert_eq!(
-            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            fs::read_dir(path.parent().unwrap()).unwrap().count(),
             1
         );
     }
@@ -145,7 +145,7 @@ mod tests {
         let store = CredentialStore::new(dir.path().join("absent.json"));
         assert!(store.get("localhost:5000").unwrap().is_none());
         let broken = dir.path().join("broken.json");
-        std::fs::write(&broken, br#"{"auths": {"h": {"auth": "!!!not base64"}}}"#).unwrap();
+        fs::write(&broken, br#"{"auths": {"h": {"auth": "!!!not base64"}}}"#).unwrap();
         let err = CredentialStore::new(broken).get("h").unwrap_err();
         assert!(
             format!("{err:#}").contains("not a valid docker config"),
