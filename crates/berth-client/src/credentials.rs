@@ -133,10 +133,7 @@ mod tests {
         assert!(!store.remove("localhost:5000").unwrap());
         assert!(store.get("localhost:5000").unwrap().is_none());
         // Only config.json remains: the temporary files were renamed over it.
-        assert_eq!(
-            fs::read_dir(path.parent().unwrap()).unwrap().count(),
-            1
-        );
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
     }
 
     #[test]
