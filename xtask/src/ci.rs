@@ -62,6 +62,16 @@ fn steps() -> Vec<Step> {
             name: "fmt",
             action: Action::Command(cargo(["fmt", "--all", "--check"])),
         },
+        // The cargo-fuzz crate is outside the workspace, so `--all` does not reach it.
+        Step {
+            name: "fmt fuzz targets",
+            action: Action::Command(cargo([
+                "fmt",
+                "--manifest-path",
+                "fuzz/Cargo.toml",
+                "--check",
+            ])),
+        },
         Step {
             name: "tidy",
             action: Action::Tidy,

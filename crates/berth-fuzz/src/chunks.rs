@@ -4,12 +4,12 @@
 //! a single byte string, so the split points are computed from its bytes: the fuzzer explores
 //! chunkings as it explores contents, and a replayed seed always splits the same way.
 
-/// Inputs up to this length are also fed one byte at a time.
-const BYTEWISE_MAX: usize = 1 << 14;
+/// Inputs up to this length are also fed one byte at a time (longer ones would slow fuzzing).
+const BYTEWISE_MAX: usize = 1 << 12;
 
 /// Several chunkings of `data`; the first is always the whole input as one chunk.
 ///
-/// The others are: one byte at a time (for inputs up to 16 KiB), two halves, three cuts at
+/// The others are: one byte at a time (for inputs up to 4 KiB), two halves, three cuts at
 /// pseudo-random points, fixed-size chunks of a pseudo-random size, and chunks of 511, 512 and
 /// 513 bytes (tar block boundaries). Empty chunks are included at the cut points, since a
 /// decoder must accept them.

@@ -51,7 +51,9 @@ pub fn layer_engine(data: &[u8]) {
 
 /// Runs the digester over each chunking and returns the common result.
 fn digest_all(chunkings: &[Vec<&[u8]>], lenient: bool) -> Result<LayerDigests, LayerError> {
-    let mut results = chunkings.iter().map(|chunks| digest(chunks, lenient));
+    let mut results = chunkings
+        .iter()
+        .map(|chunks| comparable(digest(chunks, lenient)));
     let first = results
         .next()
         .expect("chunkings starts with the whole input");
@@ -64,6 +66,25 @@ fn digest_all(chunkings: &[Vec<&[u8]>], lenient: bool) -> Result<LayerDigests, L
         );
     }
     first
+}
+
+/// The result with chunking-dependent details cleared.
+///
+/// `LayerError::Deflate { offset }` is documented as the blob offset of the first byte of the
+/// input chunk in which inflate failed, so it depends on the chunking by design; the error
+/// itself must not.
+fn comparable(result: Result<LayerDigests, LayerError>) -> Result<LayerDigests, LayerError> {
+    let clear = |err: LayerError| match err {
+        LayerError::Deflate { .. } => LayerError::Deflate { offset: 0 },
+        other => other,
+    };
+    match result {
+        Ok(digests) => Ok(LayerDigests {
+            archive: digests.archive.map_err(clear),
+            ..digests
+        }),
+        Err(err) => Err(clear(err)),
+    }
 }
 
 fn digest(chunks: &[&[u8]], lenient: bool) -> Result<LayerDigests, LayerError> {
