@@ -53,6 +53,7 @@ impl<W: Write> Progress for JsonLines<W> {
 }
 
 /// Plain lines for logs and pipes: every status, and transfer progress in 25 % steps.
+/// Error messages are left out: the command prints the error itself when it exits.
 #[derive(Debug)]
 pub struct Lines<W: Write> {
     out: W,
@@ -94,6 +95,7 @@ impl<W: Write> Progress for Lines<W> {
                     human_size(detail.current)
                 )
             }
+            _ if message.is_error() => return,
             _ => render_plain(message),
         };
         let _ = writeln!(self.out, "{line}");
@@ -101,13 +103,6 @@ impl<W: Write> Progress for Lines<W> {
 }
 
 fn render_plain(message: &ProgressMessage) -> String {
-    if message.is_error() {
-        let text = message
-            .error_detail
-            .as_ref()
-            .map_or(&message.error, |d| &d.message);
-        return format!("error: {text}");
-    }
     if message.id.is_empty() {
         message.status.clone()
     } else {
@@ -116,6 +111,7 @@ fn render_plain(message: &ProgressMessage) -> String {
 }
 
 /// Terminal rendering: one indicatif bar per layer (bytes, rate, ETA), status lines above them.
+/// Error messages are left out: the command prints the error itself when it exits.
 #[derive(Debug)]
 pub struct Bars {
     multi: MultiProgress,
@@ -156,6 +152,9 @@ impl Bars {
 
 impl Progress for Bars {
     fn emit(&mut self, message: &ProgressMessage) {
+        if message.is_error() {
+            return;
+        }
         match &message.progress_detail {
             Some(detail) if !message.id.is_empty() && (detail.total > 0 || detail.current > 0) => {
                 let total = u64::try_from(detail.total).unwrap_or(0);

@@ -21,7 +21,7 @@ use bytes::Bytes;
 use crate::archive::{ArchiveWriter, decompress_layer};
 use crate::cache::{Download, LayerCache, ReceiveError};
 use crate::progress::Progress;
-use crate::session::Client;
+use crate::session::{Client, with_hint};
 use crate::transport::Payload;
 
 /// Emit a byte-progress message at most every this many bytes.
@@ -116,7 +116,10 @@ impl Client {
         };
         if let Err(err) = result {
             progress.emit(&ProgressMessage::error(format!("{err:#}"), 0));
-            return Err(err.context(format!("pull of {reference} failed")));
+            return Err(with_hint(
+                err.context(format!("pull of {reference} failed")),
+                self.server(),
+            ));
         }
         let summary = write_archive(request, cache, &gathered)
             .with_context(|| format!("cannot write {}", request.output.display()))?;

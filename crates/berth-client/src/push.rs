@@ -25,7 +25,7 @@ use ureq::http::{HeaderMap, HeaderValue, header};
 
 use crate::archive::SavedArchive;
 use crate::progress::Progress;
-use crate::session::Client;
+use crate::session::{Client, with_hint};
 use crate::transport::Payload;
 
 /// Emit a byte-progress message at most every this many bytes.
@@ -157,8 +157,11 @@ impl Client {
                                 images: count,
                             }),
                             None => bail!("the push ended early"),
-                            Some(err) => Err(anyhow::Error::new(err.clone())
-                                .context(format!("push of {repo} failed"))),
+                            Some(err) => Err(with_hint(
+                                anyhow::Error::new(err.clone())
+                                    .context(format!("push of {repo} failed")),
+                                self.server(),
+                            )),
                         };
                     }
                 }
@@ -169,7 +172,10 @@ impl Client {
             let outcome = self.execute_push_request(&mut session, archive, id, request, progress);
             if let Err(err) = outcome {
                 progress.emit(&ProgressMessage::error(format!("{err:#}"), 0));
-                return Err(err.context(format!("push of {repo} failed")));
+                return Err(with_hint(
+                    err.context(format!("push of {repo} failed")),
+                    self.server(),
+                ));
             }
         }
     }

@@ -269,3 +269,25 @@ impl Client {
         Ok(Inspection { id, json, ancestry })
     }
 }
+
+/// Adds what to do to a push or pull error: log in after a 401.
+pub(crate) fn with_hint(err: anyhow::Error, server: &ServerAddr) -> anyhow::Error {
+    use berth_model::session::SessionError;
+    let needs_login = err
+        .chain()
+        .any(|cause| match cause.downcast_ref::<SessionError>() {
+            Some(SessionError::AuthenticationRequired | SessionError::PlainHttpUnauthorized) => {
+                true
+            }
+            Some(other) => other.status() == Some(401),
+            None => false,
+        });
+    if needs_login {
+        anyhow::anyhow!(
+            "{err:#}\nhint: run `berth login {}` with an account allowed to do this",
+            server.host
+        )
+    } else {
+        err
+    }
+}
