@@ -9,6 +9,9 @@ use ureq::http::{self, HeaderMap, Method};
 /// The `User-Agent` Berth sends (`name/value` tokens, like docker's).
 pub const USER_AGENT: &str = concat!("berth/", env!("CARGO_PKG_VERSION"));
 
+/// Redirects followed by a GET or HEAD.
+const MAX_REDIRECTS: u32 = 10;
+
 /// A request body.
 pub enum Payload<'a> {
     /// No body.
@@ -47,7 +50,8 @@ impl Default for Transport {
 impl Transport {
     /// A transport with Berth's defaults: statuses are returned (never turned into errors),
     /// 10 s connect timeout, 120 s without progress on a read or write fails the request,
-    /// no automatic redirects (the caller decides), no compression negotiation.
+    /// redirects followed for GET and HEAD only (never with `Authorization`), no compression
+    /// negotiation.
     pub fn new() -> Self {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -86,7 +90,25 @@ impl Transport {
             builder
         };
         match payload {
-            Payload::Empty => self.retry_once(|| self.agent.run(build().body(())?), &method, url),
+            Payload::Empty => self.retry_once(
+                || {
+                    let request = build().body(())?;
+                    // GET and HEAD follow redirects (layers may live on a storage host), without
+                    // Authorization, like docker's client for hosts outside docker.com/docker.io.
+                    // Other methods hand 3xx to the session, which re-sends to `Location`.
+                    let request = if method == Method::GET || method == Method::HEAD {
+                        self.agent
+                            .configure_request(request)
+                            .max_redirects(MAX_REDIRECTS)
+                            .build()
+                    } else {
+                        request
+                    };
+                    self.agent.run(request)
+                },
+                &method,
+                url,
+            ),
             Payload::Bytes(bytes) => self.retry_once(
                 || self.agent.run(build().body(bytes.clone())?),
                 &method,
@@ -151,4 +173,98 @@ fn describe(err: ureq::Error, method: &Method, url: &str) -> anyhow::Error {
         _ => "",
     };
     anyhow::Error::new(err).context(format!("{method} {url} failed{hint}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    /// A server answering each connection with the next canned response, recording requests.
+    fn canned(responses: Vec<String>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let handle = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for response in responses {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if stream.read(&mut byte).unwrap() == 0 {
+                        break;
+                    }
+                    head.push(byte[0]);
+                }
+                seen.push(String::from_utf8_lossy(&head).into_owned());
+                stream.write_all(response.as_bytes()).unwrap();
+            }
+            seen
+        });
+        (base, handle)
+    }
+
+    #[test]
+    fn get_follows_redirects_without_authorization() {
+        let (base, server) = canned(vec![
+            "HTTP/1.1 302 Found\r\nLocation: /storage/layer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_owned(),
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nlayer".to_owned(),
+        ]);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            ureq::http::header::AUTHORIZATION,
+            "Token signature=x".parse().unwrap(),
+        );
+        let (parts, body) = Transport::new()
+            .send_small(
+                Method::GET,
+                &format!("{base}/v1/images/a/layer"),
+                &headers,
+                Payload::Empty,
+                100,
+            )
+            .unwrap();
+        assert_eq!(
+            (parts.status.as_u16(), body.as_slice()),
+            (200, &b"layer"[..])
+        );
+        let seen = server.join().unwrap();
+        assert!(
+            seen[0]
+                .to_ascii_lowercase()
+                .contains("authorization: token")
+        );
+        assert!(seen[1].starts_with("GET /storage/layer "));
+        assert!(
+            !seen[1].to_ascii_lowercase().contains("authorization"),
+            "{}",
+            seen[1]
+        );
+    }
+
+    #[test]
+    fn put_hands_redirects_back_and_sends_content_length_zero() {
+        let (base, server) = canned(vec![
+            "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_owned(),
+        ]);
+        let (parts, _) = Transport::new()
+            .send_small(
+                Method::PUT,
+                &format!("{base}/v1/images/a/checksum"),
+                &HeaderMap::new(),
+                Payload::Empty,
+                100,
+            )
+            .unwrap();
+        assert_eq!(parts.status.as_u16(), 302);
+        let seen = server.join().unwrap();
+        assert!(
+            seen[0].to_ascii_lowercase().contains("content-length: 0"),
+            "{}",
+            seen[0]
+        );
+    }
 }
