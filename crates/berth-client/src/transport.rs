@@ -214,7 +214,7 @@ mod tests {
         ]);
         let mut headers = HeaderMap::new();
         headers.insert(
-            ureq::http::header::AUTHORIZATION,
+            http::header::AUTHORIZATION,
             "Token signature=x".parse().unwrap(),
         );
         let (parts, body) = Transport::new()
