@@ -171,3 +171,36 @@ fn tarsum_selection_and_pairs() {
     );
     assert_eq!(out.pairs()[3].1, "gzip");
 }
+
+#[test]
+fn go_1_4_to_1_9_header_details() {
+    let end = vec![0u8; 1024];
+    let file = member(header(b"f", b'0', 0), b"");
+    // The typeflag is hashed raw: an old-style '\0' regular file differs from '0'.
+    let rega = member(header(b"f", 0, 0), b"");
+    assert_ne!(
+        tarsum_v0(&[rega, end.clone()].concat()),
+        tarsum_v0(&[file.clone(), end.clone()].concat())
+    );
+    // Device numbers of non-device entries are not read (even if they are not octal).
+    let mut h = header(b"f", b'0', 0);
+    h[329..337].copy_from_slice(b"xyz\0\0\0\0\0");
+    fix_checksum(&mut h);
+    assert_eq!(
+        tarsum_v0(&[h.to_vec(), end.clone()].concat()),
+        tarsum_v0(&[file.clone(), end.clone()].concat())
+    );
+    // The ustar prefix is joined with a slash.
+    let mut h = header(b"name", b'0', 0);
+    h[345..351].copy_from_slice(b"prefix");
+    fix_checksum(&mut h);
+    let joined = member(header(b"prefix/name", b'0', 0), b"");
+    assert_eq!(
+        tarsum_v0(&[h.to_vec(), end.clone()].concat()),
+        tarsum_v0(&[joined, end.clone()].concat())
+    );
+    // A hard link's data is read according to its size (Go ≤1.6, GNU tar, the tar crate).
+    let link = member(header(b"l", b'1', 5), b"hello");
+    let out = digest(&[link, file, end].concat(), LayerOptions::new()).unwrap();
+    assert_eq!(out.tar().unwrap().entries, 2);
+}
