@@ -143,6 +143,35 @@ impl LayerDigests {
 /// blob bytes ──┬─▶ BlobDigester ──▶ blob sha256, size, payload checksum
 ///              └─▶ Decoder (detect; gzip | plain) ──▶ TarDigester ──▶ tar sha256, TarSums, entries
 /// ```
+///
+/// Driving the stages by hand gives the same results; a pipelined adapter would run the first
+/// two on one thread and hand the decoded chunks (copied out of the sink) to a `TarDigester`
+/// on another:
+///
+/// ```
+/// use berth_layer::{BlobDigester, Decoder, LayerDigester, LayerOptions, TarDigester};
+///
+/// let blob = vec![0u8; 1024]; // an empty tar archive
+/// let opts = LayerOptions::new().extra(b"{}".to_vec());
+///
+/// let mut blob_stage = BlobDigester::new(&opts.extra);
+/// let mut decoder = Decoder::new();
+/// let mut tar_stage = TarDigester::new(&opts);
+/// for chunk in blob.chunks(300) {
+///     blob_stage.update(chunk);
+///     decoder.update(chunk, |tar| tar_stage.update(tar))?;
+/// }
+/// let compression = decoder.finish(|tar| tar_stage.update(tar))?;
+/// let (blob_digests, tar_digests) = (blob_stage.finish(), tar_stage.finish()?);
+///
+/// let mut all = LayerDigester::new(opts);
+/// all.update(&blob)?;
+/// let all = all.finish()?;
+/// assert_eq!(all.blob, blob_digests);
+/// assert_eq!(all.compression, compression);
+/// assert_eq!(all.archive, Ok(tar_digests));
+/// # Ok::<(), berth_layer::LayerError>(())
+/// ```
 #[derive(Debug)]
 pub struct LayerDigester {
     blob: BlobDigester,
