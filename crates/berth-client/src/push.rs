@@ -44,7 +44,8 @@ pub struct PushSummary {
 ///
 /// The archive's `repositories` entry is the only one, or the one named `local_name` (the
 /// reference as typed, with or without its host), or `repo`'s short or full name. With `tag`, only
-/// that tag is pushed; if the entry has exactly one tag, `tag` may also rename it.
+/// that tag is pushed; if the entry has exactly one tag, `tag` may also rename it. An archive
+/// without `repositories` (saved by id) holding a single chain is pushed as `tag` or `latest`.
 pub fn select_tags(
     archive: &SavedArchive,
     local_name: &str,
@@ -53,7 +54,17 @@ pub fn select_tags(
 ) -> anyhow::Result<BTreeMap<String, String>> {
     let repos = archive.repositories();
     if repos.is_empty() {
-        bail!("the archive has no `repositories` file, so no tag to push (save it by name:tag)");
+        // `docker save <id>` writes no `repositories`: a single chain is pushed as TAG (or latest).
+        let heads = archive.heads();
+        let [head] = heads.as_slice() else {
+            bail!(
+                "the archive has no `repositories` file and {} image chains; save it by \
+                 NAME:TAG so berth knows what to push",
+                heads.len()
+            );
+        };
+        let tag = tag.unwrap_or("latest").to_owned();
+        return Ok(BTreeMap::from([(tag, head.id.clone())]));
     }
     let candidates = [local_name.to_owned(), repo.local_name(), repo.to_string()];
     let entry = if repos.len() == 1 {
@@ -383,6 +394,33 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "tag 2.0 is not in the archive (it has: 1.0, latest)"
+        );
+    }
+
+    #[test]
+    fn an_archive_saved_by_id_is_pushed_as_the_given_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_keep, sample) = sample();
+        let path = dir.path().join("by-id.tar");
+        let mut writer = crate::archive::ArchiveWriter::create(&path).unwrap();
+        for image in sample.chain(SAMPLE_IDS[1]).unwrap() {
+            let mut layer = sample.open_layer(image).unwrap();
+            writer
+                .add_image(&image.id, &image.json, &mut layer, image.layer_size)
+                .unwrap();
+        }
+        writer.finish().unwrap();
+        let archive = SavedArchive::open(&path).unwrap();
+        let repo = RepoName::parse("a/b").unwrap();
+        let tags = select_tags(&archive, "a/b", &repo, None).unwrap();
+        assert_eq!(
+            tags,
+            BTreeMap::from([("latest".to_owned(), SAMPLE_IDS[1].to_owned())])
+        );
+        let tags = select_tags(&archive, "a/b", &repo, Some("v2")).unwrap();
+        assert_eq!(
+            tags,
+            BTreeMap::from([("v2".to_owned(), SAMPLE_IDS[1].to_owned())])
         );
     }
 

@@ -164,6 +164,22 @@ impl SavedArchive {
         self.images.get(id)
     }
 
+    /// Images no other image names as parent (the tops of the chains), sorted by id.
+    pub fn heads(&self) -> Vec<&ArchiveImage> {
+        let parents: std::collections::HashSet<&str> = self
+            .images
+            .values()
+            .filter_map(|i| i.parent.as_deref())
+            .collect();
+        let mut heads: Vec<&ArchiveImage> = self
+            .images
+            .values()
+            .filter(|i| !parents.contains(i.id.as_str()))
+            .collect();
+        heads.sort_by(|a, b| a.id.cmp(&b.id));
+        heads
+    }
+
     /// Number of images in the archive.
     pub fn len(&self) -> usize {
         self.images.len()
