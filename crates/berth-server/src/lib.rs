@@ -37,6 +37,12 @@
 //!   or with a read token for it, and hidden from search. An image that belongs only to private
 //!   repositories can be read only with a grant for one of them.
 //!
+//! With the roles split, the Registry keeps its own private flags (`…/properties` is a Registry
+//! endpoint) and the Index does not know them: private repositories are enforced fully only in
+//! the standalone (both roles) mode.
+//!
+//! Extensions not served: `GET /v1/images/<id>/files` and `…/diff` (404), nginx/S3 redirects.
+//!
 //! # Storage
 //!
 //! Storage sits behind two narrow traits in [`store`]: [`store::BlobStore`] (image json and

@@ -47,7 +47,14 @@ pub(crate) fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
     if global.json {
         let map: serde_json::Map<String, serde_json::Value> = pairs
             .into_iter()
-            .map(|(label, value)| (label.to_owned(), serde_json::Value::String(value)))
+            .map(|(label, value)| {
+                // Sizes and counts are numbers; digests and names are strings.
+                let json = match value.parse::<u64>() {
+                    Ok(n) if label.ends_with("size") || label == "entries" => n.into(),
+                    _ => serde_json::Value::String(value),
+                };
+                (label.to_owned(), json)
+            })
             .collect();
         println!("{}", serde_json::Value::Object(map));
     } else {
