@@ -87,11 +87,10 @@ pub(crate) async fn check_basic(
     let Some(user) = app.db(move |m| m.user(&name)).await? else {
         return Ok(None);
     };
-    let hash = user.password_hash.clone();
-    let password = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash))
-        .await
-        .map_err(|e| Failure::Internal(anyhow::anyhow!("password task failed: {e}")))?;
+    let ok = app
+        .credentials
+        .verify(username, password, &user.password_hash, app.now())
+        .await?;
     Ok(ok.then_some(user))
 }
 

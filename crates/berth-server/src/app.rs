@@ -15,6 +15,7 @@ pub(crate) struct App {
     pub(crate) meta: Arc<dyn MetaStore>,
     pub(crate) blobs: Arc<dyn BlobStore>,
     pub(crate) signer: berth_auth::TokenSigner,
+    pub(crate) credentials: crate::credentials::Credentials,
     /// Serialises the short "make a layer visible / complete an image" sections, so that the
     /// stored layer and its recorded checksum always belong together.
     pub(crate) commit_lock: tokio::sync::Mutex<()>,

@@ -24,10 +24,16 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: HttpRequest) -> Res
                 headers: parts.headers,
                 body: std::sync::Mutex::new(Some(body)),
             };
-            match run(&app, &mut ctx, &request).await {
+            let resp = match run(&app, &mut ctx, &request).await {
                 Ok(resp) => resp,
                 Err(failure) => failure.into_response(),
+            };
+            // An early refusal (409 on a layer PUT, 401…) leaves the body unread; reading what the
+            // client is still sending lets it see the answer instead of a reset connection.
+            if let Some(body) = ctx.body.get_mut().ok().and_then(Option::take) {
+                crate::body::drain(body).await;
             }
+            resp
         }
         Err(e) => {
             let mut resp = respond::json(e.status(), e.body());

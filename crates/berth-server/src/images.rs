@@ -149,6 +149,8 @@ pub(crate) async fn put_layer(app: &App, ctx: &mut Ctx, id: &ImageId) -> Reply {
         let chunk = chunk.map_err(|e| Failure::Aborted(e.to_string()))?;
         size += chunk.len() as u64;
         if size > app.config.max_layer_bytes {
+            drop(upload);
+            crate::body::drain_stream(stream).await;
             return Err(Failure::TooLarge);
         }
         digester.update(&chunk);

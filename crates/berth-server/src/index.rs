@@ -20,9 +20,7 @@ pub(crate) async fn create_user(app: &App, ctx: &mut Ctx) -> Reply {
     let raw = read_limited(ctx.take_body(), app.config.max_json_bytes).await?;
     let sign_up = berth_model::UserBody::parse(&raw)?.into_new_user()?;
     let password = sign_up.password.expose_secret().to_owned();
-    let hash = tokio::task::spawn_blocking(move || crate::password::hash(&password))
-        .await
-        .map_err(|e| Failure::Internal(anyhow::anyhow!("hash task failed: {e}")))??;
+    let hash = app.credentials.hash(&password).await?;
     let name = sign_up.username.as_str().to_owned();
     let admin = app.config.admins.contains(&name);
     let first_is_admin = app.config.admins.is_empty();
@@ -68,11 +66,7 @@ pub(crate) async fn update_user(app: &App, ctx: &mut Ctx, username: &str) -> Rep
     let raw = read_limited(ctx.take_body(), app.config.max_json_bytes).await?;
     let update = berth_model::UserBody::parse(&raw)?.into_update()?;
     let hash = match update.password {
-        Some(p) => Some(
-            tokio::task::spawn_blocking(move || crate::password::hash(p.expose_secret()))
-                .await
-                .map_err(|e| Failure::Internal(anyhow::anyhow!("hash task failed: {e}")))??,
-        ),
+        Some(p) => Some(app.credentials.hash(p.expose_secret()).await?),
         None => None,
     };
     let email = update.email.map(|e| e.as_str().to_owned());

@@ -59,6 +59,7 @@ mod bodies;
 mod body;
 mod clock;
 mod config;
+mod credentials;
 mod digest;
 mod dispatch;
 mod images;

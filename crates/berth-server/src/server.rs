@@ -52,6 +52,9 @@ impl Server {
         let local_addr = listener.local_addr()?;
         let app = Arc::new(App {
             signer: berth_auth::TokenSigner::new(&secret),
+            credentials: crate::credentials::Credentials::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            ),
             config,
             meta: Arc::new(meta),
             blobs: Arc::new(blobs),

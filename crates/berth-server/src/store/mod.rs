@@ -66,3 +66,6 @@ pub trait LayerUpload: Send {
     /// Makes the layer visible (flush, fsync, atomic rename).
     fn commit(self: Box<Self>) -> BoxFuture<'static, std::io::Result<()>>;
 }
+
+#[cfg(test)]
+mod tests;
