@@ -165,7 +165,9 @@ pub(crate) async fn put_layer(app: &App, ctx: &mut Ctx, id: &ImageId) -> Reply {
     }
     upload.commit().await?;
     let key = id.as_str().to_owned();
+    let logged = checksum.clone();
     app.db(move |m| m.set_layer(&key, size, &checksum)).await?;
+    tracing::debug!(id = id.as_str(), size, checksum = %logged, "layer stored");
     Ok(respond::ok_true())
 }
 

@@ -17,6 +17,17 @@
 //! # Ok(()) }
 //! ```
 //!
+//! From the command line: `berth serve` (defaults: `127.0.0.1:5000`, `./berth-data`, both roles,
+//! open sign-up). Every flag has an environment variable: `--addr`/`BERTH_ADDR`,
+//! `--data-dir`/`BERTH_DATA_DIR`, `--role both|index|registry`/`BERTH_ROLE`,
+//! `--index-url`/`BERTH_INDEX_URL`, `--token-secret`/`BERTH_TOKEN_SECRET`,
+//! `--token-ttl`/`BERTH_TOKEN_TTL` (seconds), `--signup open|closed`/`BERTH_SIGNUP`,
+//! `--public-endpoint`/`BERTH_PUBLIC_ENDPOINT`, `--admin`/`BERTH_ADMINS`,
+//! `--max-json-bytes`/`BERTH_MAX_JSON_BYTES`, `--max-layer-bytes`/`BERTH_MAX_LAYER_BYTES`,
+//! `--log-level`/`BERTH_LOG_LEVEL` (or `RUST_LOG`). One log line per request (method, path,
+//! status, bytes, elapsed time); headers, credentials and tokens are never logged. SIGINT and
+//! SIGTERM stop accepting connections and give running requests 30 s to finish.
+//!
 //! # Roles and access control
 //!
 //! By default one process plays both the Index and the Registry (standalone). With
