@@ -2,6 +2,9 @@
 
 mod session_support;
 
+#[path = "session_pull/partial.rs"]
+mod partial;
+
 use berth_model::pull::{PullConfig, PullEvent, PullSession, TagLookup};
 use berth_model::session::{Auth, Request, ResponseMode, SessionError};
 use berth_model::{RepoName, Tag};

@@ -31,6 +31,25 @@ pub struct PullConfig {
     pub have: Vec<ImageId>,
     /// Resumes allowed per layer (docker's resumable reader: 5).
     pub max_resumes: u32,
+    /// Layers partly downloaded by an earlier run: `(image, bytes kept)`.
+    ///
+    /// The first `GET …/layer` of such an image carries `Range: bytes=<kept>-<X-Docker-Size>`
+    /// (`bytes=<kept>-` when the registry sent no size) instead of starting from byte 0. The
+    /// answer decides where the body starts, reported as the `offset` of
+    /// [`PullEvent::LayerDownloadStarted`](super::PullEvent::LayerDownloadStarted):
+    ///
+    /// * `206 Partial Content`: the body continues at `offset` = kept;
+    /// * `416` when kept == `X-Docker-Size`: the layer was already complete (`offset` = kept, empty
+    ///   body);
+    /// * `200 OK`: the registry ignored `Range` and sends the whole layer (`offset` = 0, the adapter
+    ///   must truncate what it kept);
+    /// * `416` otherwise: the kept bytes cannot be a prefix of the layer; the layer is requested
+    ///   again without `Range` (`offset` = 0).
+    ///
+    /// An entry is used once, by the first layer request for its image (a later endpoint starts
+    /// from 0); an entry with 0 bytes, or with more bytes than `X-Docker-Size`, is ignored. The
+    /// payload checksum the adapter reports must cover the whole layer, kept bytes included.
+    pub partial: Vec<(ImageId, u64)>,
 }
 
 impl PullConfig {
@@ -45,6 +64,7 @@ impl PullConfig {
             basic_everywhere: false,
             have: Vec::new(),
             max_resumes: 5,
+            partial: Vec::new(),
         }
     }
 }

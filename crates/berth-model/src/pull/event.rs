@@ -71,6 +71,11 @@ pub enum PullEvent {
         size: Option<u64>,
     },
     /// The layer body starts (or resumes at `offset`); the adapter streams it now.
+    ///
+    /// The adapter keeps exactly the first `offset` bytes it holds for the layer and appends the
+    /// body after them. `offset` 0 after a request carrying `Range` (the registry answered `200`)
+    /// means the whole layer follows: anything kept, such as a partial file of an earlier run,
+    /// must be truncated.
     LayerDownloadStarted {
         /// The image.
         id: ImageId,

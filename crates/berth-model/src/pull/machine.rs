@@ -1,7 +1,7 @@
 //! The pull state machine.
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::PullEvent;
 use super::config::{LayerDownload, PullConfig, TagLookup};
@@ -20,6 +20,8 @@ pub(super) struct Layer {
     /// Offset the current request starts at (0, or the `Range` start).
     pub(super) offset: u64,
     pub(super) resumes: u32,
+    /// The outstanding request starts from bytes kept by an earlier run ([`PullConfig::partial`]).
+    pub(super) from_partial: bool,
     /// The head was accepted and the body is streaming.
     pub(super) streaming: bool,
 }
@@ -56,6 +58,8 @@ pub struct PullSession {
     pub(super) auth: AuthState,
     pub(super) have: HashSet<ImageId>,
     pub(super) max_resumes: u32,
+    /// Bytes kept by an earlier run, per image; an entry is removed when its first request is sent.
+    pub(super) partial: HashMap<ImageId, u64>,
     pub(super) endpoints: Vec<String>,
     /// Unique images to pull, with the first tag naming each.
     pub(super) jobs: Vec<(Tag, ImageId)>,
@@ -96,6 +100,11 @@ impl PullSession {
             auth: AuthState::new(config.has_credentials, config.basic_everywhere),
             have: config.have.into_iter().collect(),
             max_resumes: config.max_resumes,
+            partial: config
+                .partial
+                .into_iter()
+                .filter(|(_, kept)| *kept > 0)
+                .collect(),
             endpoints: Vec::new(),
             jobs: Vec::new(),
             job: 0,
@@ -241,6 +250,16 @@ impl PullSession {
     /// The error that ended the session, if any.
     pub fn error(&self) -> Option<&SessionError> {
         self.error.as_ref()
+    }
+
+    /// Whether the layer being streamed will be checked against `X-Docker-Checksum-Payload`
+    /// (or the older `X-Docker-Payload-Checksum`) when the adapter reports its payload checksum.
+    ///
+    /// `false` outside a layer download. When `false`, nothing in the protocol vouches for the
+    /// bytes, so an adapter that resumed from a partial file of an earlier run should check the
+    /// layer another way (for instance that it decompresses to a valid tar).
+    pub fn expects_payload_checksum(&self) -> bool {
+        matches!(&self.state, State::Layer { layer, .. } if !layer.expected.is_empty())
     }
 
     /// Whether the pull completed successfully.

@@ -13,6 +13,10 @@
 //!  │      for each ancestor from the base (last) to the top, skipping ids already present:
 //!  │        GET E/images/<aid>/json     (X-Docker-Size, X-Docker-Checksum-Payload)
 //!  │        GET E/images/<aid>/layer    (adapter streams the body)
+//!  │          N bytes kept by an earlier run (PullConfig::partial)
+//!  │            ⇒ first request carries Range: bytes=N-<size> (bytes=N- without a size)
+//!  │              206 ⇒ continue at N   200 ⇒ restart at 0 (truncate)   416, N == size ⇒ done
+//!  │              416 otherwise ⇒ GET …/layer again without Range
 //!  │          interrupted after N bytes, Accept-Ranges: bytes, size > 0
 //!  │            ⇒ GET …/layer  Range: bytes=N-<size>   expect 206 (416 when N == size ⇒ done)
 //!  │          complete ⇒ payload checksum verified against X-Docker-Checksum-Payload
@@ -32,7 +36,12 @@
 //!   layer requests, exactly one of [`PullSession::handle_layer_downloaded`] (the body ended; with
 //!   the payload checksum `sha256(json + "\n" + layer)` computed while streaming) or
 //!   [`PullSession::handle_layer_interrupted`] (the body broke off after `received` bytes in total);
-//! * getters: [`PullSession::endpoints`], [`PullSession::error`], [`PullSession::is_done`].
+//! * getters: [`PullSession::endpoints`], [`PullSession::error`], [`PullSession::is_done`],
+//!   [`PullSession::expects_payload_checksum`].
+//!
+//! The `offset` of [`PullEvent::LayerDownloadStarted`] is authoritative: the adapter keeps exactly
+//! the first `offset` bytes it holds for that layer (from this run, or a partial file of an
+//! earlier run given in [`PullConfig::partial`]), drops anything after them, and appends the body.
 //!
 //! Retries with back-off (docker retries `GET json` 5× with 500 ms·n) need a clock and belong to the
 //! adapter; the machine resumes broken layer bodies (at most `max_resumes` times per layer) and

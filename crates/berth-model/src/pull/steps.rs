@@ -1,7 +1,7 @@
 //! The transitions of the pull session after the Index answered.
 
 use bytes::Bytes;
-use http::header::{ACCEPT_RANGES, RANGE};
+use http::header::{ACCEPT_RANGES, CONTENT_RANGE, RANGE};
 use http::{HeaderMap, HeaderValue, Method};
 
 use super::PullEvent;
@@ -262,13 +262,20 @@ impl PullSession {
             json: raw,
             size,
         });
+        // Bytes kept by an earlier run are used once, and only if they can be a prefix.
+        let kept = self
+            .partial
+            .remove(&id)
+            .filter(|kept| size.is_none_or(|size| *kept <= size))
+            .unwrap_or(0);
         let layer = Box::new(Layer {
             id,
             size,
             expected,
             accept_ranges: false,
-            offset: 0,
+            offset: kept,
             resumes: 0,
+            from_partial: kept > 0,
             streaming: false,
         });
         self.send_layer(pos, layer)?;
@@ -279,8 +286,12 @@ impl PullSession {
         let mut headers = HeaderMap::new();
         if layer.offset > 0 {
             // docker's resumable reader: "bytes=<received>-<total size>"; a break before the first
-            // byte simply repeats the plain request.
-            let range = format!("bytes={}-{}", layer.offset, layer.size.unwrap_or(0));
+            // byte simply repeats the plain request. Bytes kept by an earlier run may be resumed
+            // without a known size: "bytes=<kept>-".
+            let range = match layer.size {
+                Some(size) => format!("bytes={}-{size}", layer.offset),
+                None => format!("bytes={}-", layer.offset),
+            };
             let v = HeaderValue::from_str(&range)
                 .map_err(|_| SessionError::InvalidHeader { name: "Range" })?;
             headers.insert(RANGE, v);
@@ -302,6 +313,9 @@ impl PullSession {
         status: u16,
         headers: &HeaderMap,
     ) -> Result<(), Fail> {
+        if layer.from_partial {
+            return self.on_partial_head(rid, pos, layer, status, headers);
+        }
         let resumed = layer.offset > 0;
         let ok = if resumed {
             // A resume must get 206; 416 with received == size means the body was complete.
@@ -323,12 +337,59 @@ impl PullSession {
             };
             return Err(Fail::Endpoint(e));
         }
-        if !resumed {
-            layer.accept_ranges = headers
-                .get_all(ACCEPT_RANGES)
-                .iter()
-                .any(|v| v.as_bytes() == b"bytes");
+        if status == 206 && !content_range_starts_at(headers, layer.offset) {
+            return Err(Fail::Endpoint(SessionError::RangeNotSupported));
         }
+        if !resumed {
+            layer.accept_ranges = accepts_byte_ranges(headers);
+        }
+        self.start_streaming(rid, pos, layer);
+        Ok(())
+    }
+
+    /// The head of a layer request that resumes bytes kept by an earlier run.
+    fn on_partial_head(
+        &mut self,
+        rid: RequestId,
+        pos: usize,
+        mut layer: Box<Layer>,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Result<(), Fail> {
+        layer.from_partial = false;
+        match status {
+            206 if content_range_starts_at(headers, layer.offset) => {
+                // The registry honoured Range, so a later break can be resumed too.
+                layer.accept_ranges = true;
+            }
+            206 => return Err(Fail::Endpoint(SessionError::RangeNotSupported)),
+            // "416 when received == size ⇒ done": the earlier run had the whole body.
+            416 if layer.size == Some(layer.offset) => {}
+            200 => {
+                // Range ignored: the whole layer follows and the kept bytes must go.
+                layer.offset = 0;
+                layer.accept_ranges = accepts_byte_ranges(headers);
+            }
+            416 => {
+                // The kept bytes are longer than the layer: fetch it whole.
+                layer.offset = 0;
+                return self.send_layer(pos, layer).map_err(Fail::from);
+            }
+            _ => {
+                return Err(Fail::Endpoint(SessionError::Status {
+                    step: Step::Layer {
+                        id: layer.id.to_string(),
+                    },
+                    status,
+                    body: String::new(),
+                }));
+            }
+        }
+        self.start_streaming(rid, pos, layer);
+        Ok(())
+    }
+
+    fn start_streaming(&mut self, rid: RequestId, pos: usize, mut layer: Box<Layer>) {
         layer.streaming = true;
         self.event(PullEvent::LayerDownloadStarted {
             id: layer.id.clone(),
@@ -336,8 +397,29 @@ impl PullSession {
             offset: layer.offset,
         });
         self.state = State::Layer { rid, pos, layer };
-        Ok(())
     }
+}
+
+fn accepts_byte_ranges(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT_RANGES)
+        .iter()
+        .any(|v| v.as_bytes() == b"bytes")
+}
+
+/// Whether a `206` answer's `Content-Range: bytes <first>-<last>/<size>` (when sent) starts at
+/// `offset`; a body starting elsewhere would be spliced at the wrong place.
+fn content_range_starts_at(headers: &HeaderMap, offset: u64) -> bool {
+    let Some(value) = headers.get(CONTENT_RANGE) else {
+        return true;
+    };
+    let first = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().strip_prefix("bytes "))
+        .and_then(|v| v.split_once('-'))
+        .and_then(|(first, _)| first.trim().parse::<u64>().ok());
+    first == Some(offset)
 }
 
 fn checksum_values(headers: &HeaderMap, name: &str) -> Vec<String> {
