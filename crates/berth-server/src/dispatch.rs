@@ -40,6 +40,8 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: HttpRequest) -> Res
             if let Some(allow) = e.allow() {
                 respond::set(&mut resp, http::header::ALLOW, &allow);
             }
+            // Same as above: read the unrouted request's body so the connection stays usable.
+            crate::body::drain(body).await;
             resp
         }
     };
