@@ -6,6 +6,11 @@
 //! with `handle_layer_interrupted` and the session resumes it with `Range` when the registry allows.
 //! The archive is written only after the session succeeded, to a temporary file renamed into
 //! place at the end ([`ArchiveWriter`]).
+//!
+//! A pull that fails keeps the bytes of interrupted layers in the cache; the next pull passes them
+//! as `PullConfig::partial`, so the session asks for the rest with `Range`. A layer is accepted
+//! into the cache only after the session verified its payload checksum; when the registry sent
+//! none and the layer includes bytes of an earlier run, it must also be a valid gzip/tar.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -19,7 +24,7 @@ use berth_model::{ImageId, RepoName, Tag};
 use bytes::Bytes;
 
 use crate::archive::{ArchiveWriter, decompress_layer};
-use crate::cache::{Download, LayerCache, ReceiveError};
+use crate::cache::{Download, Finished, LayerCache, ReceiveError};
 use crate::progress::Progress;
 use crate::session::{Client, with_hint};
 use crate::transport::Payload;
@@ -85,6 +90,11 @@ impl Client {
         );
         config.has_credentials = self.credentials().is_some();
         config.have = have;
+        config.partial = cache
+            .partial_ids()
+            .into_iter()
+            .filter_map(|(id, kept)| Some((ImageId::parse(&id).ok()?, kept)))
+            .collect();
         let mut session = PullSession::new(config).map_err(anyhow::Error::new)?;
         let mut gathered = Gathered::default();
         let mut queue: VecDeque<(RequestId, Request)> = VecDeque::new();
@@ -107,8 +117,9 @@ impl Client {
                 break Err(err);
             }
         };
+        // Bytes of interrupted layers stay as `<id>.partial` for the next pull to resume.
         for (_, download) in gathered.downloads.drain() {
-            cache.discard(download);
+            cache.keep(download);
         }
         let reference = match &request.tag {
             Some(tag) => format!("{}:{tag}", request.repo),
@@ -204,19 +215,18 @@ impl Client {
                 progress.emit(&ProgressMessage::downloading(&short, detail));
             }
         };
-        let mut reader = body.into_reader();
+        // flows.md §2: "416 with an empty body when received == size means done"; whatever
+        // body a 416 carries is not layer data.
+        let mut reader: Box<dyn std::io::Read> = if parts.status.as_u16() == 416 {
+            Box::new(std::io::empty())
+        } else {
+            Box::new(body.into_reader())
+        };
         match download.receive(&mut reader, &mut on_progress) {
             Ok(()) => {
-                let received = download.received;
-                let checksum = cache.complete(&key, &json, download)?;
+                let finished = download.finish()?;
+                self.accept_layer(session, cache, id, &key, &json, finished)?;
                 gathered.downloaded += 1;
-                session.handle_layer_downloaded(
-                    id,
-                    LayerDownload {
-                        received,
-                        payload_checksum: Some(checksum),
-                    },
-                )?;
             }
             Err(ReceiveError::Network(err)) => {
                 let received = download.received;
@@ -233,6 +243,45 @@ impl Client {
             }
         }
         Ok(())
+    }
+}
+
+impl Client {
+    /// Hands a complete layer body to the session and, once accepted, moves it into the cache.
+    ///
+    /// Without a payload checksum from the registry, a layer that includes bytes kept by an
+    /// earlier pull must be a valid gzip/tar first. A refused layer is deleted, so that the
+    /// next pull downloads it from the start.
+    fn accept_layer(
+        &self,
+        session: &mut PullSession,
+        cache: &LayerCache,
+        id: RequestId,
+        key: &str,
+        json: &[u8],
+        finished: Finished,
+    ) -> anyhow::Result<()> {
+        let reused = finished.reused;
+        let hint = "it was resumed from a partial download of an earlier pull, which is now \
+                    deleted; pull again";
+        if reused && !session.expects_payload_checksum() {
+            if let Err(err) = finished.check_archive() {
+                cache.discard_finished(finished);
+                return Err(err.context(format!(
+                    "the layer of {key} is not a valid gzip or tar archive; {hint}"
+                )));
+            }
+        }
+        let download = LayerDownload {
+            received: finished.received,
+            payload_checksum: Some(finished.payload_checksum.clone()),
+        };
+        if let Err(err) = session.handle_layer_downloaded(id, download) {
+            cache.discard_finished(finished);
+            let err = anyhow::Error::new(err);
+            return Err(if reused { err.context(hint) } else { err });
+        }
+        cache.complete(key, json, finished)
     }
 }
 

@@ -4,74 +4,16 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
 
 use berth_auth::Credentials;
 use berth_client::Client;
 use berth_client::archive::{SAMPLE_IDS, SAMPLE_REPO, SavedArchive, write_sample_archive};
 use berth_client::cache::LayerCache;
-use berth_client::progress::Progress;
-use berth_client::pull::PullRequest;
-use berth_client::push::select_tags;
 use berth_client::reference::ServerAddr;
 use berth_client::transport::Payload;
-use berth_model::progress::ProgressMessage;
-use berth_model::{RepoName, Tag};
-use support::{CuttingProxy, TestServer, files_in, user_client};
+use berth_model::RepoName;
+use support::{CuttingProxy, TestServer, files_in, layer_bytes, pull, push_sample, user_client};
 use ureq::http::{HeaderMap, HeaderValue, Method, header};
-
-fn layer_bytes(archive: &SavedArchive, id: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    archive
-        .open_layer(archive.image(id).unwrap())
-        .unwrap()
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
-
-/// Pushes the sample archive (all tags) as `user` to `berth/sample`.
-fn push_sample(client: &Client, dir: &Path) -> SavedArchive {
-    let path = dir.join("sample.tar");
-    write_sample_archive(&path).unwrap();
-    let archive = SavedArchive::open(&path).unwrap();
-    let repo = RepoName::parse(SAMPLE_REPO).unwrap();
-    let tags = select_tags(&archive, SAMPLE_REPO, &repo, None).unwrap();
-    let mut messages = Vec::new();
-    let mut sink = |m: &ProgressMessage| messages.push(m.clone());
-    let summary = client.push(&archive, &repo, &tags, &mut sink).unwrap();
-    assert_eq!(summary.images, 3);
-    assert_eq!(summary.tags.len(), 2);
-    assert!(messages.iter().any(|m| {
-        m.status
-            .starts_with("The push refers to a repository [berth/sample]")
-    }));
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.status == "Pushing" && m.progress_detail.is_some_and(|d| d.total > 0))
-    );
-    archive
-}
-
-fn pull(
-    client: &Client,
-    repo: &str,
-    tag: Option<&str>,
-    output: &Path,
-    cache: &LayerCache,
-) -> anyhow::Result<berth_client::pull::PullSummary> {
-    let repo = RepoName::parse(repo).unwrap();
-    let request = PullRequest {
-        repo: &repo,
-        tag: tag.map(|t| Tag::parse(t).unwrap()),
-        local_name: SAMPLE_REPO,
-        output,
-        cache,
-    };
-    let mut quiet = berth_client::progress::Quiet;
-    client.pull(&request, &mut quiet as &mut dyn Progress)
-}
 
 #[test]
 fn push_then_pull_gives_back_identical_files() {
