@@ -25,11 +25,13 @@ pub(crate) enum Grant {
     /// A user authenticated with Basic.
     User(UserRecord),
     /// A valid token for one repository and one access. In the Registry-only role, `declared`
-    /// is the image list the Index returned when it validated the token.
+    /// is the image list the Index returned when it validated the token, and `forward` the
+    /// client's `Authorization` value, for later questions to the Index.
     Token {
         repo: String,
         access: Access,
         declared: Option<bytes::Bytes>,
+        forward: Option<String>,
     },
 }
 
@@ -145,6 +147,7 @@ pub(crate) async fn registry_grant(
                     .await?
                     .map(|(r, a, list)| (r, a, Some(list)))
             };
+            let forward = (!app.is_index()).then(|| value.to_owned());
             let Some((token_repo, access, declared)) = checked else {
                 return Err(registry_denied());
             };
@@ -161,6 +164,7 @@ pub(crate) async fn registry_grant(
                 repo: token_repo,
                 access,
                 declared,
+                forward,
             }
         }
         Ok(Authorization::Anonymous) => Grant::Anonymous,
@@ -169,9 +173,13 @@ pub(crate) async fn registry_grant(
     Ok(grant)
 }
 
-/// Requires a grant that may read `repo`.
+/// Requires a grant that may read `repo`. The Registry-only role does not know which
+/// repositories are private (the Index does), so there every read needs a token.
 pub(crate) async fn require_repo_read(app: &App, ctx: &Ctx, repo: &str) -> Result<Grant, Failure> {
     let grant = registry_grant(app, ctx, Some(repo)).await?;
+    if !app.is_index() && matches!(grant, Grant::Anonymous) {
+        return Err(registry_denied());
+    }
     let key = repo.to_owned();
     let private = app
         .db(move |m| m.repo(&key))
@@ -223,8 +231,19 @@ pub(crate) async fn require_image_read(app: &App, ctx: &Ctx, id: &str) -> Result
     }
 }
 
-/// Whether `grant` may read image `id`.
+/// Whether `grant` may read image `id`. The Registry-only role asks the Index
+/// (`GET …/layer/<id>/access` for the token's repository), as docker-registry did.
 pub(crate) async fn image_readable(app: &App, grant: &Grant, id: &str) -> Result<bool, Failure> {
+    if !app.is_index() {
+        return match grant {
+            Grant::Token {
+                repo,
+                forward: Some(header),
+                ..
+            } => crate::remote::layer_access(app, header, repo, id).await,
+            _ => Ok(false),
+        };
+    }
     let key = id.to_owned();
     let repos = app.db(move |m| m.image_repos(&key)).await?;
     Ok(repos.is_empty()

@@ -28,6 +28,14 @@ pub(crate) fn layer_access_body(allowed: bool) -> String {
     access_body(Value::from(allowed))
 }
 
+/// Reads the Index's layer-access answer: `true` only for `{"access": true}`.
+pub(crate) fn parse_layer_access(raw: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(raw)
+        .ok()
+        .and_then(|v| v.get("access").and_then(Value::as_bool))
+        .unwrap_or(false)
+}
+
 fn access_body(value: Value) -> String {
     let mut map = serde_json::Map::new();
     map.insert("access".to_owned(), value);
@@ -52,5 +60,8 @@ mod tests {
             Err(ModelError::InvalidData)
         );
         assert_eq!(layer_access_body(false), r#"{"access": false}"#);
+        assert!(parse_layer_access(layer_access_body(true).as_bytes()));
+        assert!(!parse_layer_access(layer_access_body(false).as_bytes()));
+        assert!(!parse_layer_access(b"true"));
     }
 }

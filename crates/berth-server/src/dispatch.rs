@@ -60,8 +60,14 @@ async fn run(app: &App, ctx: &mut Ctx, request: &Request) -> Reply {
     if request.is_index() && !app.is_index() && !matches!(request, R::DeleteRepository { .. }) {
         return Err(not_here());
     }
+    // Repository properties (the private flag) belong to whoever issues tokens: the Index.
+    let properties = matches!(request, R::PutProperties { .. } | R::GetProperties { .. });
+    if properties && !app.is_index() {
+        return Err(not_here());
+    }
     if !request.is_index()
         && !app.is_registry()
+        && !properties
         && !matches!(request, R::Root | R::Ping | R::Search(_))
     {
         return Err(not_here());

@@ -200,6 +200,7 @@ async fn index_or_token(app: &App, ctx: &Ctx, repo: &str) -> Result<Grant, Failu
                 repo,
                 access,
                 declared: None,
+                forward: None,
             })
             .ok_or_else(access::index_denied),
         _ => Ok(access::index_user(app, ctx)

@@ -48,9 +48,11 @@
 //!   or with a read token for it, and hidden from search. An image that belongs only to private
 //!   repositories can be read only with a grant for one of them.
 //!
-//! With the roles split, the Registry keeps its own private flags (`…/properties` is a Registry
-//! endpoint) and the Index does not know them: private repositories are enforced fully only in
-//! the standalone (both roles) mode.
+//! With the roles split, privacy lives on the Index (`…/properties` is served by the Index
+//! role); the Registry-only role answers reads only with a token (the Index decides who gets
+//! one) and checks image reads with the Index's `GET …/layer/<id>/access` for the token's
+//! repository, as docker-registry did. Basic auth on registry calls works only where the user
+//! table is, i.e. not in the Registry-only role.
 //!
 //! Extensions not served: `GET /v1/images/<id>/files` and `…/diff` (404), nginx/S3 redirects.
 //!

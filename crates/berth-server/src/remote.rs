@@ -12,24 +12,15 @@ use crate::respond::Failure;
 /// Largest image list accepted from the Index.
 const MAX_LIST_BYTES: u64 = 16 << 20;
 
-/// Validates `tokens` with the Index. On success returns the repository and access of the first
-/// token and the Index's image list for that repository.
-pub(crate) async fn validate(
+/// One GET to the Index with the client's `Authorization` forwarded: status and body.
+async fn index_get(
     app: &App,
+    path: String,
     authorization: &str,
-    tokens: &[DockerToken],
-) -> Result<Option<(String, Access, Bytes)>, Failure> {
+) -> Result<(u16, Vec<u8>), Failure> {
     let Some(index) = app.config.index_url.clone() else {
-        return Ok(None);
+        return Ok((0, Vec::new()));
     };
-    let Some(token) = tokens.first() else {
-        return Ok(None);
-    };
-    let repo = token.repository().to_owned();
-    let access = token.access();
-    let path = berth_model::RepoName::parse(&repo)
-        .map(|r| berth_model::Request::GetRepoImages { repo: r }.path())
-        .map_err(|_| Failure::Model(berth_model::ModelError::RequiresAuthorization))?;
     let url = format!("{}{path}", index.trim_end_matches('/'));
     let header = authorization.to_owned();
     let answer = tokio::task::spawn_blocking(move || {
@@ -49,12 +40,48 @@ pub(crate) async fn validate(
     })
     .await
     .map_err(|e| Failure::Internal(anyhow::anyhow!("index call task failed: {e}")))?;
-    match answer {
-        Ok((200, body)) => Ok(Some((repo, access, Bytes::from(body)))),
-        Ok((status, _)) => {
+    answer.map_err(|e| Failure::Internal(anyhow::anyhow!("index call failed: {e}")))
+}
+
+/// Asks the Index whether the token's repository grants reading image `id`
+/// (`GET …/layer/<id>/access` → `{"access": true}`).
+pub(crate) async fn layer_access(
+    app: &App,
+    authorization: &str,
+    repo: &str,
+    id: &str,
+) -> Result<bool, Failure> {
+    let (Ok(repo), Ok(id)) = (
+        berth_model::RepoName::parse(repo),
+        berth_model::ImageId::parse(id),
+    ) else {
+        return Ok(false);
+    };
+    let path = berth_model::Request::GetLayerAccess { repo, id }.path();
+    let (status, body) = index_get(app, path, authorization).await?;
+    Ok(status == 200 && crate::bodies::parse_layer_access(&body))
+}
+
+/// Validates `tokens` with the Index. On success returns the repository and access of the first
+/// token and the Index's image list for that repository.
+pub(crate) async fn validate(
+    app: &App,
+    authorization: &str,
+    tokens: &[DockerToken],
+) -> Result<Option<(String, Access, Bytes)>, Failure> {
+    let Some(token) = tokens.first() else {
+        return Ok(None);
+    };
+    let repo = token.repository().to_owned();
+    let access = token.access();
+    let path = berth_model::RepoName::parse(&repo)
+        .map(|r| berth_model::Request::GetRepoImages { repo: r }.path())
+        .map_err(|_| Failure::Model(berth_model::ModelError::RequiresAuthorization))?;
+    match index_get(app, path, authorization).await? {
+        (200, body) => Ok(Some((repo, access, Bytes::from(body)))),
+        (status, _) => {
             tracing::debug!(status, "index refused a token");
             Ok(None)
         }
-        Err(e) => Err(Failure::Internal(anyhow::anyhow!("index call failed: {e}"))),
     }
 }

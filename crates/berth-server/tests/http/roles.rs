@@ -109,6 +109,73 @@ fn split_index_and_registry() {
             .body,
         layer
     );
+    // The Registry does not know which repositories are private: every read needs a token.
+    assert_eq!(
+        registry.get("/v1/repositories/pusher/app/tags", &[]).status,
+        401
+    );
+    assert_eq!(
+        registry.get(&format!("/v1/images/{id}/json"), &[]).status,
+        401
+    );
+    // Image reads are checked with the Index's layer-access answer for the token's repository.
+    let r = index.put(
+        "/v1/repositories/pusher/other/",
+        &[("Authorization", &basic), ("X-Docker-Token", "true")],
+        b"[]",
+    );
+    assert_eq!(r.status, 200);
+    let r = index.get(
+        "/v1/repositories/pusher/other/images",
+        &[("X-Docker-Token", "true")],
+    );
+    let other_read = format!("Token {}", r.header("x-docker-token").unwrap());
+    let r = registry.get(
+        &format!("/v1/images/{id}/json"),
+        &[("Authorization", &other_read)],
+    );
+    assert_eq!(r.status, 404);
+    // Privacy is set on the Index, which then refuses tokens to strangers.
+    assert_eq!(
+        registry
+            .put(
+                "/v1/repositories/pusher/app/properties",
+                &[],
+                br#"{"access": "private"}"#
+            )
+            .status,
+        404
+    );
+    let r = index.put(
+        "/v1/repositories/pusher/app/properties",
+        &[("Authorization", &basic)],
+        br#"{"access": "private"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        index
+            .get(
+                "/v1/repositories/pusher/app/images",
+                &[("X-Docker-Token", "true")]
+            )
+            .status,
+        401
+    );
+    let r = index.get(
+        "/v1/repositories/pusher/app/images",
+        &[("Authorization", &basic), ("X-Docker-Token", "true")],
+    );
+    assert_eq!(r.status, 200);
+    let owner_read = format!("Token {}", r.header("x-docker-token").unwrap());
+    assert_eq!(
+        registry
+            .get(
+                &format!("/v1/images/{id}/layer"),
+                &[("Authorization", &owner_read)]
+            )
+            .body,
+        layer
+    );
     // A forged token is refused by the Index, hence by the Registry.
     let forged = read.replace("signature=", "signature=9");
     assert_eq!(
