@@ -271,4 +271,8 @@ fn a_server_that_keeps_cutting_layers_fails_the_pull_and_leaves_nothing() {
         cache.complete_ids().is_empty(),
         "no truncated layer is cached as complete"
     );
+    assert!(
+        !cache.partial_ids().is_empty(),
+        "the bytes received are kept for the next pull"
+    );
 }
