@@ -20,7 +20,7 @@
 pub(crate) mod header;
 pub(crate) mod pax;
 
-use sha2::{Digest as _, Sha256};
+use berth_sha256x::{Sha256, update_lanes};
 
 use crate::digest::{Digest, TarSum, TarSumVersion};
 use crate::error::LayerError;
@@ -76,6 +76,8 @@ pub struct TarDigester {
     records: Records,
     v0: Option<Sha256>,
     v1: Option<Sha256>,
+    /// Reused buffer for the TarSum header encoding of the current entry.
+    scratch: Vec<u8>,
     entries: Vec<EntrySum>,
     want_v0: bool,
     want_v1: bool,
@@ -110,6 +112,7 @@ impl TarDigester {
             records: Records::new(),
             v0: None,
             v1: None,
+            scratch: Vec::new(),
             entries: Vec::new(),
             want_v0: opts.tarsum_v0,
             want_v1: opts.tarsum_v1,
@@ -120,8 +123,9 @@ impl TarDigester {
     }
 
     /// Skips the tar stream SHA-256 (when the caller already has it, e.g. for an uncompressed
-    /// blob); [`TarDigester::finish_with`] then takes it as an argument.
-    pub(crate) fn skip_stream_hash(&mut self) {
+    /// blob, whose tar stream digest is the blob digest); [`TarDigester::finish_with`] then
+    /// takes it as an argument. Call it before the first [`TarDigester::update`].
+    pub fn skip_stream_hash(&mut self) {
         self.stream = None;
     }
 
@@ -145,8 +149,9 @@ impl TarDigester {
         self.finish_with(None)
     }
 
-    /// [`TarDigester::finish`], using `stream` as the tar stream digest if it was skipped.
-    pub(crate) fn finish_with(mut self, stream: Option<Digest>) -> Result<TarDigests, LayerError> {
+    /// [`TarDigester::finish`], using `stream` as the tar stream digest if it was skipped
+    /// ([`TarDigester::skip_stream_hash`]).
+    pub fn finish_with(mut self, stream: Option<Digest>) -> Result<TarDigests, LayerError> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
@@ -159,8 +164,8 @@ impl TarDigester {
             return Err(LayerError::TarTruncated { offset: self.size });
         }
         let sha256 = match self.stream.take() {
-            Some(s) => Digest::from_bytes(s.finalize().into()),
-            None => stream.unwrap_or(Digest::from_bytes(Sha256::digest(b"").into())),
+            Some(s) => Digest::from_bytes(s.finalize()),
+            None => stream.unwrap_or(Digest::from_bytes(Sha256::digest(b""))),
         };
         let dups = tarsum::has_duplicates(&self.entries);
         let sum = |version, v1| TarSum {
@@ -212,11 +217,10 @@ impl TarDigester {
                 State::Data { remaining, pad } => {
                     let take = remaining.min(input.len() as u64) as usize;
                     let data = &input[..take];
-                    if let Some(h) = &mut self.v0 {
-                        h.update(data);
-                    }
-                    if let Some(h) = &mut self.v1 {
-                        h.update(data);
+                    match (&mut self.v0, &mut self.v1) {
+                        (Some(a), Some(b)) => update_lanes([a, b], data),
+                        (Some(h), None) | (None, Some(h)) => h.update(data),
+                        (None, None) => {}
                     }
                     input = &input[take..];
                     self.size += take as u64;
@@ -339,20 +343,20 @@ impl TarDigester {
     }
 
     fn start_entry(&mut self) {
-        self.v0 = self.want_v0.then(|| {
+        let scratch = &mut self.scratch;
+        let hdr = &self.hdr;
+        let mut start = |v1: bool| {
+            tarsum::encode_header(scratch, hdr, v1);
             let mut h = Sha256::new();
-            tarsum::encode_header(&mut h, &self.hdr, false);
+            h.update(scratch);
             h
-        });
-        self.v1 = self.want_v1.then(|| {
-            let mut h = Sha256::new();
-            tarsum::encode_header(&mut h, &self.hdr, true);
-            h
-        });
+        };
+        self.v0 = self.want_v0.then(|| start(false));
+        self.v1 = self.want_v1.then(|| start(true));
     }
 
     fn end_entry(&mut self) {
-        let fin = |h: Option<Sha256>| h.map_or([0; 32], |h| h.finalize().into());
+        let fin = |h: Option<Sha256>| h.map_or([0; 32], Sha256::finalize);
         let v0 = fin(self.v0.take());
         let v1 = fin(self.v1.take());
         let name = tarsum::name_key(&self.hdr.name);
