@@ -57,7 +57,7 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: HttpRequest) -> Res
 /// Calls the handler for `request`, refusing endpoints of a role this process does not play.
 async fn run(app: &App, ctx: &mut Ctx, request: &Request) -> Reply {
     use Request as R;
-    if request.is_index() && !app.is_index() && !matches!(request, R::DeleteRepository { .. }) {
+    if request.is_index() && !app.is_index() {
         return Err(not_here());
     }
     // Repository properties (the private flag) belong to whoever issues tokens: the Index.
@@ -68,7 +68,9 @@ async fn run(app: &App, ctx: &mut Ctx, request: &Request) -> Reply {
     if !request.is_index()
         && !app.is_registry()
         && !properties
-        && !matches!(request, R::Root | R::Ping | R::Search(_))
+        // `DELETE /v1/repositories/<repo>/` is both the Index's "start a delete" and the
+        // Registry's delete; the handler picks.
+        && !matches!(request, R::Root | R::Ping | R::Search(_) | R::DeleteRepository { .. })
     {
         return Err(not_here());
     }

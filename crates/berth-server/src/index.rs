@@ -19,6 +19,11 @@ pub(crate) async fn create_user(app: &App, ctx: &mut Ctx) -> Reply {
     }
     let raw = read_limited(ctx.take_body(), app.config.max_json_bytes).await?;
     let sign_up = berth_model::UserBody::parse(&raw)?.into_new_user()?;
+    // `docker login` always tries to sign up first: answer existing names without hashing.
+    let existing = sign_up.username.as_str().to_owned();
+    if app.db(move |m| m.user(&existing)).await?.is_some() {
+        return Err(ModelError::UserAlreadyExists.into());
+    }
     let password = sign_up.password.expose_secret().to_owned();
     let hash = app.credentials.hash(&password).await?;
     let name = sign_up.username.as_str().to_owned();

@@ -176,6 +176,31 @@ fn split_index_and_registry() {
             .body,
         layer
     );
+    // The delete flow starts on the Index (202 + delete token) and deletes on the Registry.
+    let r = index.call(
+        "DELETE",
+        "/v1/repositories/pusher/app/",
+        &[("Authorization", &basic), ("X-Docker-Token", "true")],
+        b"",
+    );
+    assert_eq!(r.status, 202);
+    let delete = format!("Token {}", r.header("x-docker-token").unwrap());
+    let r = registry.call(
+        "DELETE",
+        "/v1/repositories/pusher/app/",
+        &[("Authorization", &delete)],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        registry
+            .get(
+                "/v1/repositories/pusher/app/tags",
+                &[("Authorization", &read)]
+            )
+            .status,
+        404
+    );
     // A forged token is refused by the Index, hence by the Registry.
     let forged = read.replace("signature=", "signature=9");
     assert_eq!(
