@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::config::{Config, Role};
-use crate::store::{BlobStore, FsBlobStore, SqliteMeta};
+use crate::store::{BlobStore, FsBlobStore, MetaStore, SqliteMeta};
 
 /// A running server.
 #[derive(Debug)]
@@ -25,27 +25,43 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the data directory, binds the listener and starts serving in the background.
+    /// Opens the data directory (files and SQLite), binds the listener and starts serving in
+    /// the background.
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
-        if config.role == Role::Registry && config.index_url.is_none() {
-            anyhow::bail!("the registry role needs --index-url");
-        }
         let data = config.data_dir.clone();
         std::fs::create_dir_all(&data)
             .with_context(|| format!("create data directory {}", data.display()))?;
-        let secret = match &config.token_secret {
-            Some(s) => s.clone(),
-            None => load_or_create_secret(&data)?,
-        };
         let blobs = FsBlobStore::open(&data).context("open blob store")?;
-        blobs
-            .clean_temporary()
-            .await
-            .context("remove leftover uploads")?;
         let meta = {
             let path = data.join("berth.sqlite3");
             tokio::task::spawn_blocking(move || SqliteMeta::open(&path)).await??
         };
+        Self::bind_with_stores(config, Arc::new(blobs), Arc::new(meta)).await
+    }
+
+    /// Like [`Server::bind`], with other storage back ends. The data directory still holds the
+    /// generated token secret (unless [`Config::token_secret`] is set).
+    pub async fn bind_with_stores(
+        config: Config,
+        blobs: Arc<dyn BlobStore>,
+        meta: Arc<dyn MetaStore>,
+    ) -> anyhow::Result<Self> {
+        if config.role == Role::Registry && config.index_url.is_none() {
+            anyhow::bail!("the registry role needs --index-url");
+        }
+        let secret = match &config.token_secret {
+            Some(s) => s.clone(),
+            None => {
+                std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                    format!("create data directory {}", config.data_dir.display())
+                })?;
+                load_or_create_secret(&config.data_dir)?
+            }
+        };
+        blobs
+            .clean_temporary()
+            .await
+            .context("remove leftover uploads")?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("bind {}", config.addr))?;
@@ -56,8 +72,8 @@ impl Server {
                 std::thread::available_parallelism().map_or(2, usize::from),
             ),
             config,
-            meta: Arc::new(meta),
-            blobs: Arc::new(blobs),
+            meta,
+            blobs,
             commit_lock: tokio::sync::Mutex::new(()),
         });
         let router = axum::Router::new()
