@@ -176,8 +176,10 @@ impl Decoder {
         self.feed(chunk, sink)
     }
 
-    /// What detection will decide once `chunk` is fed (`None` if still undecided).
-    pub(crate) fn detect_with(&self, chunk: &[u8]) -> Option<Compression> {
+    /// What detection will decide once `chunk` is fed (`None` if still undecided), without
+    /// feeding it: lets a caller prepare the tar stage (e.g. [`crate::TarDigester::skip_stream_hash`]
+    /// for an uncompressed blob) before the first tar bytes come out.
+    pub fn detect_with(&self, chunk: &[u8]) -> Option<Compression> {
         if self.compression.is_some() {
             return self.compression;
         }

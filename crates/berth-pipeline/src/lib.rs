@@ -1,0 +1,355 @@
+//! Layer digests on two threads, with the same results as [`berth_layer::LayerDigester`].
+//!
+//! [`berth_layer`] splits the work into stages ([`BlobDigester`], [`Decoder`],
+//! [`TarDigester`]); this adapter runs them on two cores:
+//!
+//! ```text
+//!             caller's thread                         worker thread
+//! gzip:   Decoder (inflate) ──── tar bytes ──────▶ TarDigester (tar sha256, TarSum v0 + v1)
+//!         blob bytes ──────────────────────────▶ BlobDigester (blob sha256 + payload)
+//! plain:  BlobDigester (blob sha256 + payload)
+//!         Decoder (passthrough) ─ same buffers ──▶ TarDigester (TarSum v0 + v1)
+//! ```
+//!
+//! For gzip, inflating is the slow part and everything else hides behind it; for plain tar
+//! the four SHA-256 streams are split two and two, each pair interleaved on its core
+//! ([`berth_sha256x`](https://docs.rs/) lanes inside `berth-layer`). Buffers are 256 KiB,
+//! shared between the threads without copying (plain) or copied once out of the inflater
+//! (gzip), and recycled; at most [`DEPTH`] are in flight, so memory stays flat (a few MiB)
+//! whatever the layer size.
+//!
+//! Errors: in strict mode an archive error found by the worker is returned by a later
+//! [`update`](PipelinedDigester::update) or by [`finish`](PipelinedDigester::finish); the
+//! error returned is the one the single-threaded engine returns.
+//!
+//! ```
+//! use berth_layer::{LayerDigester, LayerOptions};
+//! use berth_pipeline::{PipelinedDigester, digest_reader};
+//!
+//! let layer = vec![0u8; 1024]; // an empty tar archive
+//! let opts = LayerOptions::new().extra(b"{}".to_vec());
+//! let mut one = LayerDigester::new(opts.clone());
+//! one.update(&layer)?;
+//! let mut two = PipelinedDigester::new(opts.clone());
+//! two.update(&layer)?;
+//! let expected = one.finish()?;
+//! assert_eq!(two.finish()?, expected);
+//! assert_eq!(digest_reader(&layer[..], opts)?, expected);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod buffers;
+
+use std::io::Read;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+
+use berth_layer::{
+    BlobDigester, Compression, Decoder, LayerDigests, LayerError, LayerOptions, TarDigester,
+};
+
+use buffers::{BUF, Buf, Pool};
+
+/// Most buffers queued for the worker at once.
+pub const DEPTH: usize = 8;
+
+/// A message to the worker.
+enum Msg {
+    /// Blob bytes to hash (gzip: the worker owns the blob digests).
+    Blob(Arc<Buf>),
+    /// Tar bytes to digest.
+    Tar(Arc<Buf>),
+    /// The blob is a plain tar: its stream digest is the blob digest.
+    SkipStream,
+}
+
+/// What the worker hands back.
+struct WorkerOut {
+    blob: BlobDigester,
+    tar: TarDigester,
+    error: Option<LayerError>,
+}
+
+/// Streaming layer digests computed on two threads; the same API and results as
+/// [`berth_layer::LayerDigester`].
+pub struct PipelinedDigester {
+    tx: Option<SyncSender<Msg>>,
+    worker: Option<JoinHandle<WorkerOut>>,
+    worker_error: Arc<OnceLock<LayerError>>,
+    pool: Pool,
+    /// Bytes given to `update` not yet dispatched.
+    cur: Option<Buf>,
+    decoder: Decoder,
+    decoder_error: Option<LayerError>,
+    /// The blob digester when the blob is hashed on this thread (not gzip).
+    blob: BlobDigester,
+    /// `Some(true)` once gzip was detected (blob hashed by the worker), `Some(false)` for
+    /// anything else; `None` while undecided.
+    blob_on_worker: Option<bool>,
+    /// Buffers seen before the compression was decided (a few bytes at most).
+    pending: Vec<Arc<Buf>>,
+    lenient: bool,
+    size: u64,
+}
+
+impl std::fmt::Debug for PipelinedDigester {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelinedDigester")
+            .field("size", &self.size)
+            .field("decoder", &self.decoder)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PipelinedDigester {
+    /// Starts digesting a layer; spawns the worker thread.
+    pub fn new(opts: LayerOptions) -> Self {
+        let (tx, rx) = sync_channel::<Msg>(DEPTH);
+        let worker_error = Arc::new(OnceLock::new());
+        let shared = Arc::clone(&worker_error);
+        let mut blob = BlobDigester::new(&opts.extra);
+        let mut tar = TarDigester::new(&opts);
+        let main_blob = blob.clone();
+        let worker = std::thread::Builder::new()
+            .name("berth-digest".into())
+            .spawn(move || {
+                let mut error = None;
+                while let Ok(msg) = rx.recv() {
+                    match msg {
+                        Msg::Blob(b) => blob.update(b.bytes()),
+                        Msg::Tar(b) if error.is_none() => {
+                            if let Err(e) = tar.update(b.bytes()) {
+                                let _ = shared.set(e.clone());
+                                error = Some(e);
+                            }
+                        }
+                        Msg::Tar(_) => {}
+                        Msg::SkipStream => tar.skip_stream_hash(),
+                    }
+                }
+                WorkerOut { blob, tar, error }
+            })
+            .expect("spawn the digest worker thread");
+        Self {
+            tx: Some(tx),
+            worker: Some(worker),
+            worker_error,
+            pool: Pool::new(),
+            cur: None,
+            decoder: Decoder::new(),
+            decoder_error: None,
+            blob: main_blob,
+            blob_on_worker: None,
+            pending: Vec::new(),
+            lenient: opts.lenient,
+            size: 0,
+        }
+    }
+
+    /// Number of blob bytes fed so far.
+    pub fn blob_size(&self) -> u64 {
+        self.size + self.cur.as_ref().map_or(0, |b| b.len() as u64)
+    }
+
+    /// Feeds the next blob bytes (copied into the pipeline's buffers). In strict mode an
+    /// archive error found so far is returned; in lenient mode this never fails.
+    pub fn update(&mut self, mut chunk: &[u8]) -> Result<(), LayerError> {
+        while !chunk.is_empty() {
+            let cur = self.cur.get_or_insert_with(|| self.pool.get());
+            let n = cur.append(chunk);
+            chunk = &chunk[n..];
+            if cur.is_full() {
+                if let Some(b) = self.cur.take() {
+                    self.dispatch(b);
+                }
+            }
+        }
+        self.status()
+    }
+
+    /// Reads `reader` to its end straight into the pipeline's buffers (no extra copy).
+    pub fn update_from(&mut self, reader: &mut impl Read) -> std::io::Result<()> {
+        loop {
+            let mut buf = self.cur.take().unwrap_or_else(|| self.pool.get());
+            let eof = buf.fill_from(reader)?;
+            if buf.is_full() {
+                self.dispatch(buf);
+            } else {
+                self.cur = Some(buf);
+            }
+            self.status()?;
+            if eof {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The first archive error so far in strict mode.
+    fn status(&self) -> Result<(), LayerError> {
+        if self.lenient {
+            return Ok(());
+        }
+        match (self.worker_error.get(), &self.decoder_error) {
+            (Some(e), _) | (None, Some(e)) => Err(e.clone()),
+            (None, None) => Ok(()),
+        }
+    }
+
+    fn send(&self, msg: Msg) {
+        if let Some(tx) = &self.tx {
+            // A send fails only if the worker panicked; `finish` reports that panic.
+            let _ = tx.send(msg);
+        }
+    }
+
+    /// Decodes one buffer here and routes blob and tar bytes to where they are hashed.
+    fn dispatch(&mut self, buf: Buf) {
+        let buf = Arc::new(buf);
+        self.size += buf.len() as u64;
+        if self.blob_on_worker.is_none() {
+            match self.decoder.detect_with(buf.bytes()) {
+                None => {}
+                Some(c) => {
+                    if c == Compression::None {
+                        self.send(Msg::SkipStream);
+                    }
+                    let on_worker = c == Compression::Gzip;
+                    self.blob_on_worker = Some(on_worker);
+                    for b in std::mem::take(&mut self.pending) {
+                        self.hash_blob(b, on_worker);
+                    }
+                }
+            }
+        }
+        if self.decoder_error.is_none() {
+            let (tx, pool) = (&self.tx, &self.pool);
+            let whole = &buf;
+            let r = self.decoder.update(buf.bytes(), |tar| {
+                route_tar(tx, pool, whole, tar);
+                Ok(())
+            });
+            if let Err(e) = r {
+                self.decoder_error = Some(e);
+            }
+        }
+        match self.blob_on_worker {
+            Some(on_worker) => self.hash_blob(buf, on_worker),
+            None => self.pending.push(buf),
+        }
+    }
+
+    fn hash_blob(&mut self, buf: Arc<Buf>, on_worker: bool) {
+        if on_worker {
+            self.send(Msg::Blob(buf));
+        } else {
+            self.blob.update(buf.bytes());
+        }
+    }
+
+    /// Ends the blob and returns all digests, exactly as [`berth_layer::LayerDigester::finish`].
+    pub fn finish(mut self) -> Result<LayerDigests, LayerError> {
+        if let Some(b) = self.cur.take() {
+            if b.len() > 0 {
+                self.dispatch(b);
+            }
+        }
+        let detected = self.decoder.compression();
+        let decoder = std::mem::take(&mut self.decoder);
+        let end = match self.decoder_error.take() {
+            Some(e) => Err(e),
+            None => {
+                let (tx, pool) = (&self.tx, &self.pool);
+                decoder.finish(|tar| {
+                    route_tar(tx, pool, &Arc::new(Buf::empty()), tar);
+                    Ok(())
+                })
+            }
+        };
+        let on_worker = self.blob_on_worker.unwrap_or(false);
+        for b in std::mem::take(&mut self.pending) {
+            self.hash_blob(b, on_worker);
+        }
+        self.tx = None;
+        let out = match self.worker.take().map(JoinHandle::join) {
+            Some(Ok(out)) => out,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => unreachable!("the worker is joined only here"),
+        };
+        let blob_stage = if on_worker {
+            out.blob
+        } else {
+            std::mem::replace(&mut self.blob, BlobDigester::new(b""))
+        };
+        let blob = blob_stage.finish();
+        // The worker's error came from tar bytes before any decoder error, so it is the one
+        // the single-threaded engine meets first.
+        let archive = match (out.error, end) {
+            (Some(e), _) | (None, Err(e)) => Err(e),
+            (None, Ok(c)) => {
+                let stream = (c == Compression::None).then_some(blob.sha256);
+                out.tar.finish_with(stream).map(|t| (c, t))
+            }
+        };
+        let (compression, archive) = match archive {
+            Ok((c, t)) => (c, Ok(t)),
+            Err(e) => (detected.unwrap_or(Compression::None), Err(e)),
+        };
+        if !self.lenient {
+            archive.clone()?;
+        }
+        Ok(LayerDigests {
+            blob,
+            compression,
+            archive,
+        })
+    }
+}
+
+/// Sends decoded tar bytes to the worker: the buffer itself when the decoder passed it through
+/// unchanged (plain tar), else a copy.
+fn route_tar(tx: &Option<SyncSender<Msg>>, pool: &Pool, whole: &Arc<Buf>, tar: &[u8]) {
+    let Some(tx) = tx else { return };
+    let bytes = whole.bytes();
+    if tar.as_ptr() == bytes.as_ptr() && tar.len() == bytes.len() {
+        let _ = tx.send(Msg::Tar(Arc::clone(whole)));
+        return;
+    }
+    for piece in tar.chunks(BUF) {
+        let mut b = pool.get();
+        b.append(piece);
+        let _ = tx.send(Msg::Tar(Arc::new(b)));
+    }
+}
+
+impl Drop for PipelinedDigester {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(w) = self.worker.take() {
+            // Unfinished digest: let the worker drain and end; its result is not needed.
+            let _ = w.join();
+        }
+    }
+}
+
+impl std::io::Write for PipelinedDigester {
+    /// Same as [`PipelinedDigester::update`]; an archive error becomes `InvalidData`.
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.update(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Digests everything `reader` yields with a [`PipelinedDigester`]; archive errors (strict
+/// mode) come back as `io::ErrorKind::InvalidData` wrapping the [`LayerError`].
+pub fn digest_reader(mut reader: impl Read, opts: LayerOptions) -> std::io::Result<LayerDigests> {
+    let mut d = PipelinedDigester::new(opts);
+    d.update_from(&mut reader)?;
+    Ok(d.finish()?)
+}
