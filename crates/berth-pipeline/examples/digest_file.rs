@@ -42,7 +42,8 @@ fn main() {
 
 fn single(mut file: std::fs::File, opts: LayerOptions) -> berth_layer::LayerDigests {
     let mut d = LayerDigester::new(opts);
-    let mut buf = vec![0u8; 1 << 20];
+    let chunk = std::env::var("CHUNK_KIB").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1024);
+    let mut buf = vec![0u8; chunk << 10];
     loop {
         let n = file.read(&mut buf).expect("read the layer");
         if n == 0 {
@@ -53,17 +54,27 @@ fn single(mut file: std::fs::File, opts: LayerOptions) -> berth_layer::LayerDige
     d.finish().expect("lenient")
 }
 
-/// Inflates only, with the same inflater (`flate2` as the workspace configures it), counting
-/// the output bytes.
-fn inflate(file: std::fs::File) -> u64 {
-    let mut r = flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 20, file));
-    let mut buf = vec![0u8; 128 << 10];
+/// Inflates only, with the very inflater the engine uses (`berth_layer::Decoder`: gzip
+/// framing, `flate2` raw inflate, CRC-32 and size checks), counting the output bytes.
+fn inflate(mut file: std::fs::File) -> u64 {
+    let mut d = berth_layer::Decoder::new();
+    let mut buf = vec![0u8; 64 << 10];
     let mut total = 0u64;
     loop {
-        let n = r.read(&mut buf).expect("inflate");
+        let n = file.read(&mut buf).expect("read the layer");
         if n == 0 {
-            return total;
+            break;
         }
-        total += n as u64;
+        d.update(&buf[..n], |tar| {
+            total += tar.len() as u64;
+            Ok(())
+        })
+        .expect("inflate");
     }
+    d.finish(|tar| {
+        total += tar.len() as u64;
+        Ok(())
+    })
+    .expect("inflate");
+    total
 }

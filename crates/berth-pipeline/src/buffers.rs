@@ -6,7 +6,7 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// Size of one buffer.
-pub(crate) const BUF: usize = 256 << 10;
+pub(crate) const BUF: usize = 64 << 10;
 
 /// A buffer of [`BUF`] bytes, `len` of them filled.
 pub(crate) struct Buf {

@@ -13,7 +13,7 @@
 //!
 //! For gzip, inflating is the slow part and everything else hides behind it; for plain tar
 //! the four SHA-256 streams are split two and two, each pair interleaved on its core
-//! ([`berth_sha256x`](https://docs.rs/) lanes inside `berth-layer`). Buffers are 256 KiB,
+//! ([`berth_sha256x`](https://docs.rs/) lanes inside `berth-layer`). Buffers are 64 KiB (they stay in L2 between the read and the hashing),
 //! shared between the threads without copying (plain) or copied once out of the inflater
 //! (gzip), and recycled; at most [`DEPTH`] are in flight, so memory stays flat (a few MiB)
 //! whatever the layer size.
@@ -54,7 +54,7 @@ use berth_layer::{
 use buffers::{BUF, Buf, Pool};
 
 /// Most buffers queued for the worker at once.
-pub const DEPTH: usize = 8;
+pub const DEPTH: usize = 32;
 
 /// A message to the worker.
 enum Msg {
