@@ -87,13 +87,22 @@ pub(crate) struct EntrySum {
 
 /// The name docker 1.9 records for duplicate detection:
 /// `strings.TrimSuffix(strings.TrimPrefix(hdr.Name, "./"), "/")`.
-pub(crate) fn name_key(name: &[u8]) -> [u8; 16] {
+pub(crate) fn trimmed_name(name: &[u8]) -> &[u8] {
     let n = name.strip_prefix(b"./").unwrap_or(name);
-    let n = n.strip_suffix(b"/").unwrap_or(n);
-    let d: [u8; 32] = Sha256::digest(n).into();
+    n.strip_suffix(b"/").unwrap_or(n)
+}
+
+/// The key compared for duplicates: the first 16 bytes of SHA-256 of [`trimmed_name`].
+pub(crate) fn key_of(digest: &[u8; 32]) -> [u8; 16] {
     let mut k = [0u8; 16];
-    k.copy_from_slice(&d[..16]);
+    k.copy_from_slice(&digest[..16]);
     k
+}
+
+/// [`key_of`] the SHA-256 of [`trimmed_name`]`(name)`.
+#[cfg(test)]
+pub(crate) fn name_key(name: &[u8]) -> [u8; 16] {
+    key_of(&Sha256::digest(trimmed_name(name)).into())
 }
 
 /// One element to sort: sum, name key, archive position.

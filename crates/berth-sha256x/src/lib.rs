@@ -168,19 +168,8 @@ impl Sha256 {
     }
 
     /// Pads and returns the digest (FIPS 180-4 §5.1.1).
-    pub fn finalize(mut self) -> [u8; 32] {
-        let bits = self.len.wrapping_mul(8);
-        let mut pad = [0u8; 72];
-        pad[0] = 0x80;
-        let zeros = (55usize.wrapping_sub(self.buf_len)) % 64;
-        pad[1 + zeros..9 + zeros].copy_from_slice(&bits.to_be_bytes());
-        let len = self.len;
-        self.update(&pad[..9 + zeros]);
-        self.len = len;
-        let mut out = [0u8; 32];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&w.to_be_bytes());
-        }
+    pub fn finalize(self) -> [u8; 32] {
+        let [out] = finalize_lanes([self]);
         out
     }
 }
@@ -190,23 +179,47 @@ impl Sha256 {
 /// Each hash may be at a different position within its 64-byte block; the blocks all lanes
 /// have in `data` are compressed in lockstep, the few left over lane by lane. Useful for
 /// `N` from 1 to 4 (more lanes than registers spill).
-pub fn update_lanes<const N: usize>(mut hashes: [&mut Sha256; N], data: &[u8]) {
-    let mut rest = [&data[..0]; N];
+pub fn update_lanes<const N: usize>(hashes: [&mut Sha256; N], data: &[u8]) {
+    update_lanes_each(hashes, [data; N]);
+}
+
+/// Hashes `data[s]` into hash `s`, for every lane `s`, their compressions interleaved (as many
+/// blocks as every lane has, the rest lane by lane).
+pub fn update_lanes_each<const N: usize>(mut hashes: [&mut Sha256; N], data: [&[u8]; N]) {
+    let mut rest = data;
     for (r, h) in rest.iter_mut().zip(hashes.iter_mut()) {
-        *r = h.fill(data);
-    }
-    if rest.iter().any(|r| r.is_empty()) {
-        // Some lane's block is still incomplete: nothing to share.
-        for (r, h) in rest.iter().zip(hashes.iter_mut()) {
-            h.absorb(r);
-        }
-        return;
+        *r = h.fill(r);
     }
     let blocks = rest.iter().map(|r| r.len() / 64).min().unwrap_or(0);
-    compress(hashes.each_mut().map(|h| &mut h.state), rest, blocks);
+    if blocks > 0 {
+        compress(hashes.each_mut().map(|h| &mut h.state), rest, blocks);
+    }
     for (r, h) in rest.iter().zip(hashes.iter_mut()) {
         h.absorb(&r[64 * blocks..]);
     }
+}
+
+/// Finishes `N` hashes together, their last compressions interleaved.
+pub fn finalize_lanes<const N: usize>(mut hashes: [Sha256; N]) -> [[u8; 32]; N] {
+    let pads: [([u8; 72], usize, u64); N] = std::array::from_fn(|s| {
+        let h = &hashes[s];
+        let mut pad = [0u8; 72];
+        pad[0] = 0x80;
+        let zeros = (55usize.wrapping_sub(h.buf_len)) % 64;
+        pad[1 + zeros..9 + zeros].copy_from_slice(&h.len.wrapping_mul(8).to_be_bytes());
+        (pad, 9 + zeros, h.len)
+    });
+    update_lanes_each(
+        hashes.each_mut(),
+        std::array::from_fn(|s| &pads[s].0[..pads[s].1]),
+    );
+    std::array::from_fn(|s| {
+        let mut out = [0u8; 32];
+        for (o, w) in out.chunks_exact_mut(4).zip(hashes[s].state) {
+            o.copy_from_slice(&w.to_be_bytes());
+        }
+        out
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `update_lanes` against `sha2`, over random data, lengths, prefixes and split points.
 
-use berth_sha256x::{Sha256, update_lanes};
+use berth_sha256x::{Sha256, finalize_lanes, update_lanes, update_lanes_each};
 use proptest::prelude::*;
 use sha2::Digest as _;
 
@@ -43,6 +43,24 @@ proptest! {
         prop_assert_eq!(&lanes::<2>(&prefixes, &data, &cuts)[..], &want[..2]);
         prop_assert_eq!(&lanes::<3>(&prefixes, &data, &cuts)[..], &want[..3]);
         prop_assert_eq!(&lanes::<4>(&prefixes, &data, &cuts)[..], &want[..4]);
+    }
+
+    #[test]
+    fn distinct_lanes_match_sha2(
+        parts in prop::collection::vec(prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 3), 1..6),
+    ) {
+        // Three lanes, each fed its own bytes in several rounds, finished together.
+        let mut hs = [Sha256::new(), Sha256::new(), Sha256::new()];
+        let mut refs = [sha2::Sha256::new(), sha2::Sha256::new(), sha2::Sha256::new()];
+        for round in &parts {
+            update_lanes_each(hs.each_mut(), [&round[0][..], &round[1][..], &round[2][..]]);
+            for (r, p) in refs.iter_mut().zip(round) {
+                r.update(p);
+            }
+        }
+        let got = finalize_lanes(hs);
+        let want: Vec<[u8; 32]> = refs.into_iter().map(|r| r.finalize().into()).collect();
+        prop_assert_eq!(&got[..], &want[..]);
     }
 
     #[test]

@@ -20,7 +20,7 @@
 pub(crate) mod header;
 pub(crate) mod pax;
 
-use berth_sha256x::{Sha256, update_lanes};
+use berth_sha256x::{Sha256, finalize_lanes, update_lanes, update_lanes_each};
 
 use crate::digest::{Digest, TarSum, TarSumVersion};
 use crate::error::LayerError;
@@ -76,8 +76,10 @@ pub struct TarDigester {
     records: Records,
     v0: Option<Sha256>,
     v1: Option<Sha256>,
-    /// Reused buffer for the TarSum header encoding of the current entry.
-    scratch: Vec<u8>,
+    /// SHA-256 of the current entry's trimmed name (its duplicate key).
+    name: Sha256,
+    /// Reused buffers for the v0 and v1 TarSum header encodings of the current entry.
+    scratch: [Vec<u8>; 2],
     entries: Vec<EntrySum>,
     want_v0: bool,
     want_v1: bool,
@@ -112,7 +114,8 @@ impl TarDigester {
             records: Records::new(),
             v0: None,
             v1: None,
-            scratch: Vec::new(),
+            name: Sha256::new(),
+            scratch: [Vec::new(), Vec::new()],
             entries: Vec::new(),
             want_v0: opts.tarsum_v0,
             want_v1: opts.tarsum_v1,
@@ -342,24 +345,47 @@ impl TarDigester {
         }
     }
 
+    /// Starts the per-entry hashes: v0 and v1 over their header encodings, and the name key,
+    /// as interleaved lanes.
     fn start_entry(&mut self) {
-        let scratch = &mut self.scratch;
-        let hdr = &self.hdr;
-        let mut start = |v1: bool| {
-            tarsum::encode_header(scratch, hdr, v1);
-            let mut h = Sha256::new();
-            h.update(scratch);
-            h
-        };
-        self.v0 = self.want_v0.then(|| start(false));
-        self.v1 = self.want_v1.then(|| start(true));
+        let [s0, s1] = &mut self.scratch;
+        let name = tarsum::trimmed_name(&self.hdr.name);
+        self.name = Sha256::new();
+        match (self.want_v0, self.want_v1) {
+            (true, true) => {
+                tarsum::encode_header(s0, &self.hdr, false);
+                tarsum::encode_header(s1, &self.hdr, true);
+                let (mut a, mut b) = (Sha256::new(), Sha256::new());
+                update_lanes_each([&mut a, &mut b, &mut self.name], [&s0[..], &s1[..], name]);
+                (self.v0, self.v1) = (Some(a), Some(b));
+            }
+            (v0, v1) => {
+                let mut start = |v1: bool| {
+                    tarsum::encode_header(s0, &self.hdr, v1);
+                    let mut h = Sha256::new();
+                    h.update(s0);
+                    h
+                };
+                self.v0 = v0.then(|| start(false));
+                self.v1 = v1.then(|| start(true));
+                self.name.update(name);
+            }
+        }
     }
 
     fn end_entry(&mut self) {
-        let fin = |h: Option<Sha256>| h.map_or([0; 32], Sha256::finalize);
-        let v0 = fin(self.v0.take());
-        let v1 = fin(self.v1.take());
-        let name = tarsum::name_key(&self.hdr.name);
+        let name = std::mem::take(&mut self.name);
+        let (v0, v1, name) = match (self.v0.take(), self.v1.take()) {
+            (Some(a), Some(b)) => {
+                let [v0, v1, name] = finalize_lanes([a, b, name]);
+                (v0, v1, name)
+            }
+            (a, b) => {
+                let fin = |h: Option<Sha256>| h.map_or([0; 32], Sha256::finalize);
+                (fin(a), fin(b), name.finalize())
+            }
+        };
+        let name = tarsum::key_of(&name);
         self.entries.push(EntrySum { v0, v1, name });
     }
 }
