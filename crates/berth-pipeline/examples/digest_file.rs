@@ -42,7 +42,10 @@ fn main() {
 
 fn single(mut file: std::fs::File, opts: LayerOptions) -> berth_layer::LayerDigests {
     let mut d = LayerDigester::new(opts);
-    let chunk = std::env::var("CHUNK_KIB").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1024);
+    let chunk = std::env::var("CHUNK_KIB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1024);
     let mut buf = vec![0u8; chunk << 10];
     loop {
         let n = file.read(&mut buf).expect("read the layer");
