@@ -246,3 +246,17 @@ fn incomplete_fuzz_target_is_rejected() {
     assert!(problems[0].starts_with("fuzz/corpus/auth_basic/: no `seed-*` file"));
     assert!(problems[1].starts_with("fuzz/fuzz_targets/stale.rs: missing"));
 }
+
+#[test]
+fn hashing_kernel_only_under_layer() {
+    let manifest = "[dependencies]\nberth-sha256x.workspace = true\n";
+    assert!(rules::check_core_manifest("berth-layer", "m", manifest).is_empty());
+    let problems = rules::check_core_manifest("berth-model", "m", manifest);
+    assert_eq!(
+        problems,
+        ["m:2: `berth-model` must not depend on `berth-sha256x`: only `berth-layer` hashes layers"]
+    );
+    let problems =
+        rules::check_core_manifest("berth-sha256x", "m", "[dependencies]\ntokio = \"1\"\n");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+}
