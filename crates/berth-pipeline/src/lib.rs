@@ -43,44 +43,26 @@
 #![deny(missing_docs)]
 
 mod buffers;
+mod split;
+mod worker;
 
 use std::io::Read;
-use std::sync::mpsc::{SyncSender, sync_channel};
-use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 
-use berth_layer::{
-    BlobDigester, Compression, Decoder, LayerDigests, LayerError, LayerOptions, TarDigester,
-};
+use berth_layer::{BlobDigester, Compression, Decoder, LayerDigests, LayerError, LayerOptions};
 
 use buffers::{BUF, Buf, Pool};
+pub use split::SplitDigester;
+use worker::{Msg, Worker};
 
 /// Most buffers queued for the worker at once.
 pub const DEPTH: usize = 32;
 
-/// A message to the worker.
-enum Msg {
-    /// Blob bytes to hash (gzip: the worker owns the blob digests).
-    Blob(Arc<Buf>),
-    /// Tar bytes to digest.
-    Tar(Arc<Buf>),
-    /// The blob is a plain tar: its stream digest is the blob digest.
-    SkipStream,
-}
-
-/// What the worker hands back.
-struct WorkerOut {
-    blob: BlobDigester,
-    tar: TarDigester,
-    error: Option<LayerError>,
-}
-
 /// Streaming layer digests computed on two threads; the same API and results as
 /// [`berth_layer::LayerDigester`].
 pub struct PipelinedDigester {
-    tx: Option<SyncSender<Msg>>,
-    worker: Option<JoinHandle<WorkerOut>>,
-    worker_error: Arc<OnceLock<LayerError>>,
+    /// `None` only once `finish` took it.
+    worker: Option<Worker>,
     pool: Pool,
     /// Bytes given to `update` not yet dispatched.
     cur: Option<Buf>,
@@ -109,41 +91,13 @@ impl std::fmt::Debug for PipelinedDigester {
 impl PipelinedDigester {
     /// Starts digesting a layer; spawns the worker thread.
     pub fn new(opts: LayerOptions) -> Self {
-        let (tx, rx) = sync_channel::<Msg>(DEPTH);
-        let worker_error = Arc::new(OnceLock::new());
-        let shared = Arc::clone(&worker_error);
-        let mut blob = BlobDigester::new(&opts.extra);
-        let mut tar = TarDigester::new(&opts);
-        let main_blob = blob.clone();
-        let worker = std::thread::Builder::new()
-            .name("berth-digest".into())
-            .spawn(move || {
-                let mut error = None;
-                while let Ok(msg) = rx.recv() {
-                    match msg {
-                        Msg::Blob(b) => blob.update(b.bytes()),
-                        Msg::Tar(b) if error.is_none() => {
-                            if let Err(e) = tar.update(b.bytes()) {
-                                let _ = shared.set(e.clone());
-                                error = Some(e);
-                            }
-                        }
-                        Msg::Tar(_) => {}
-                        Msg::SkipStream => tar.skip_stream_hash(),
-                    }
-                }
-                WorkerOut { blob, tar, error }
-            })
-            .expect("spawn the digest worker thread");
         Self {
-            tx: Some(tx),
-            worker: Some(worker),
-            worker_error,
+            worker: Some(Worker::spawn(&opts)),
             pool: Pool::new(),
             cur: None,
             decoder: Decoder::new(),
             decoder_error: None,
-            blob: main_blob,
+            blob: BlobDigester::new(&opts.extra),
             blob_on_worker: None,
             pending: Vec::new(),
             lenient: opts.lenient,
@@ -194,16 +148,16 @@ impl PipelinedDigester {
         if self.lenient {
             return Ok(());
         }
-        match (self.worker_error.get(), &self.decoder_error) {
+        let worker_error = self.worker.as_ref().and_then(Worker::error);
+        match (worker_error, &self.decoder_error) {
             (Some(e), _) | (None, Some(e)) => Err(e.clone()),
             (None, None) => Ok(()),
         }
     }
 
     fn send(&self, msg: Msg) {
-        if let Some(tx) = &self.tx {
-            // A send fails only if the worker panicked; `finish` reports that panic.
-            let _ = tx.send(msg);
+        if let Some(w) = &self.worker {
+            w.send(msg);
         }
     }
 
@@ -227,10 +181,10 @@ impl PipelinedDigester {
             }
         }
         if self.decoder_error.is_none() {
-            let (tx, pool) = (&self.tx, &self.pool);
+            let (worker, pool) = (&self.worker, &self.pool);
             let whole = &buf;
             let r = self.decoder.update(buf.bytes(), |tar| {
-                route_tar(tx, pool, whole, tar);
+                route_tar(worker, pool, whole, tar);
                 Ok(())
             });
             if let Err(e) = r {
@@ -263,9 +217,9 @@ impl PipelinedDigester {
         let end = match self.decoder_error.take() {
             Some(e) => Err(e),
             None => {
-                let (tx, pool) = (&self.tx, &self.pool);
+                let (worker, pool) = (&self.worker, &self.pool);
                 decoder.finish(|tar| {
-                    route_tar(tx, pool, &Arc::new(Buf::empty()), tar);
+                    route_tar(worker, pool, &Arc::new(Buf::empty()), tar);
                     Ok(())
                 })
             }
@@ -274,12 +228,10 @@ impl PipelinedDigester {
         for b in std::mem::take(&mut self.pending) {
             self.hash_blob(b, on_worker);
         }
-        self.tx = None;
-        let out = match self.worker.take().map(JoinHandle::join) {
-            Some(Ok(out)) => out,
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => unreachable!("the worker is joined only here"),
+        let Some(worker) = self.worker.take() else {
+            unreachable!("the worker is taken only here")
         };
+        let out = worker.join();
         let blob_stage = if on_worker {
             out.blob
         } else {
@@ -312,27 +264,17 @@ impl PipelinedDigester {
 
 /// Sends decoded tar bytes to the worker: the buffer itself when the decoder passed it through
 /// unchanged (plain tar), else a copy.
-fn route_tar(tx: &Option<SyncSender<Msg>>, pool: &Pool, whole: &Arc<Buf>, tar: &[u8]) {
-    let Some(tx) = tx else { return };
+fn route_tar(worker: &Option<Worker>, pool: &Pool, whole: &Arc<Buf>, tar: &[u8]) {
+    let Some(worker) = worker else { return };
     let bytes = whole.bytes();
     if tar.as_ptr() == bytes.as_ptr() && tar.len() == bytes.len() {
-        let _ = tx.send(Msg::Tar(Arc::clone(whole)));
+        worker.send(Msg::Tar(Arc::clone(whole)));
         return;
     }
     for piece in tar.chunks(BUF) {
         let mut b = pool.get();
         b.append(piece);
-        let _ = tx.send(Msg::Tar(Arc::new(b)));
-    }
-}
-
-impl Drop for PipelinedDigester {
-    fn drop(&mut self) {
-        self.tx = None;
-        if let Some(w) = self.worker.take() {
-            // Unfinished digest: let the worker drain and end; its result is not needed.
-            let _ = w.join();
-        }
+        worker.send(Msg::Tar(Arc::new(b)));
     }
 }
 

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 
 use berth_layer::{LayerDigester, LayerOptions};
-use berth_pipeline::{PipelinedDigester, digest_reader};
+use berth_pipeline::{PipelinedDigester, SplitDigester, digest_reader};
 use proptest::prelude::*;
 
 /// A tar of the given files (name index, contents), some under PAX long names.
@@ -138,6 +138,48 @@ proptest! {
             (Err(Some(got)), Err(want)) => prop_assert_eq!(normalized(Err(got)), Err(want)),
             (got, want) => prop_assert!(false, "reader {got:?} vs {want:?}"),
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The split digester over (tar, gzip(tar)) agrees with the single-threaded engine over
+    /// gzip(tar), for valid, cut and corrupted tars.
+    #[test]
+    fn split_agrees_with_single(
+        files in prop::collection::vec(
+            (any::<u16>(), prop::collection::vec(any::<u8>(), 0..3000)),
+            0..10,
+        ),
+        damage in 0..3u8,
+        at in any::<usize>(),
+        cuts in prop::collection::vec(any::<usize>(), 0..6),
+        lenient in any::<bool>(),
+    ) {
+        let mut tar = tar_of(&files);
+        let at = at % (tar.len() + 1);
+        match damage {
+            1 => tar.truncate(at),
+            2 if at < tar.len() => tar[at] ^= 0x5a,
+            _ => {}
+        }
+        let blob = gzip(&tar, 1);
+        let opts = LayerOptions::new().extra(b"{}".to_vec()).lenient(lenient);
+        let want = single(&blob, &[], &opts);
+        let mut d = SplitDigester::new(opts);
+        // Interleave tar and blob pieces as a compressing writer would.
+        let tar_parts = split(&tar, &cuts);
+        let blob_parts = split(&blob, &cuts);
+        for i in 0..tar_parts.len().max(blob_parts.len()) {
+            if let Some(p) = tar_parts.get(i) {
+                let _ = d.update_tar(p);
+            }
+            if let Some(p) = blob_parts.get(i) {
+                d.update_blob(p);
+            }
+        }
+        prop_assert_eq!(d.finish(), want);
     }
 }
 
