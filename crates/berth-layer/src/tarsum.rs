@@ -1,6 +1,7 @@
 //! TarSum as docker's `pkg/tarsum` computes it (docker 1.9): per-entry header encoding, the
 //! sort of per-entry sums, and the final hash.
 
+#[cfg(test)]
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::{Digest, encode_hex};
@@ -113,6 +114,16 @@ fn less(a: &Item, b: &Item) -> bool {
     if a.1 == b.1 { a.2 < b.2 } else { a.0 < b.0 }
 }
 
+/// A sum as four big-endian words: ordered like the bytes (and the hex strings), compared
+/// without `memcmp` calls.
+fn sum_key(sum: &[u8; 32]) -> [u64; 4] {
+    std::array::from_fn(|i| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&sum[8 * i..8 * i + 8]);
+        u64::from_be_bytes(w)
+    })
+}
+
 /// Sorts like docker's `FileInfoSums.SortBySums`.
 ///
 /// Without duplicate names this is a plain sort by sum (sorting raw bytes orders the hex
@@ -123,7 +134,7 @@ fn less(a: &Item, b: &Item) -> bool {
 /// comparison is consistent.
 fn sort_go(items: &mut [Item], has_dups: bool) {
     if !has_dups {
-        items.sort_unstable_by_key(|a| a.0);
+        items.sort_unstable_by_key(|a| sum_key(&a.0));
     } else if items.len() <= 12 {
         for i in 1..items.len() {
             let mut j = i;
@@ -163,27 +174,72 @@ fn merge_sort(items: &mut [Item]) {
     rec(items, &mut scratch);
 }
 
-/// Computes the final TarSum digest for one version: `sha256(extra || sorted hex sums)`.
-pub(crate) fn finish(entries: &[EntrySum], v1: bool, extra: &[u8], has_dups: bool) -> Digest {
+/// The entries in TarSum order for one version.
+fn sorted(entries: &[EntrySum], v1: bool, has_dups: bool) -> Vec<Item> {
     let mut items: Vec<Item> = entries
         .iter()
         .enumerate()
         .map(|(pos, e)| (if v1 { e.v1 } else { e.v0 }, e.name, pos))
         .collect();
     sort_go(&mut items, has_dups);
+    items
+}
+
+/// Computes the final TarSum digest for one version: `sha256(extra || sorted hex sums)`.
+#[cfg(test)]
+pub(crate) fn finish(entries: &[EntrySum], v1: bool, extra: &[u8], has_dups: bool) -> Digest {
     let mut h = Sha256::new();
     h.update(extra);
     let mut hex = [0u8; 64];
-    for (sum, _, _) in &items {
+    for (sum, _, _) in &sorted(entries, v1, has_dups) {
         encode_hex(sum, &mut hex);
         h.update(hex);
     }
     Digest::from_bytes(h.finalize().into())
 }
 
+/// Computes the final v0 and v1 TarSum digests (those asked for), their hashes advancing as
+/// interleaved lanes: both are `extra` followed by 64 hex digits per entry.
+pub(crate) fn finish_both(
+    entries: &[EntrySum],
+    extra: &[u8],
+    want: (bool, bool),
+) -> (Option<Digest>, Option<Digest>) {
+    let dups = has_duplicates(entries);
+    let one = |v1: bool| {
+        let mut h = berth_sha256x::Sha256::new();
+        h.update(extra);
+        let mut hex = [0u8; 64];
+        for (sum, _, _) in &sorted(entries, v1, dups) {
+            encode_hex(sum, &mut hex);
+            h.update(&hex);
+        }
+        Digest::from_bytes(h.finalize())
+    };
+    match want {
+        (true, true) => {
+            let (a, b) = (sorted(entries, false, dups), sorted(entries, true, dups));
+            let (mut ha, mut hb) = (berth_sha256x::Sha256::new(), berth_sha256x::Sha256::new());
+            berth_sha256x::update_lanes([&mut ha, &mut hb], extra);
+            let (mut xa, mut xb) = ([0u8; 64], [0u8; 64]);
+            for ((sa, _, _), (sb, _, _)) in a.iter().zip(&b) {
+                encode_hex(sa, &mut xa);
+                encode_hex(sb, &mut xb);
+                berth_sha256x::update_lanes_each([&mut ha, &mut hb], [&xa[..], &xb[..]]);
+            }
+            let [da, db] = berth_sha256x::finalize_lanes([ha, hb]);
+            (Some(Digest::from_bytes(da)), Some(Digest::from_bytes(db)))
+        }
+        (v0, v1) => (v0.then(|| one(false)), v1.then(|| one(true))),
+    }
+}
+
 /// Whether two entries share a name key (sorting a copy of the keys).
 pub(crate) fn has_duplicates(entries: &[EntrySum]) -> bool {
-    let mut keys: Vec<[u8; 16]> = entries.iter().map(|e| e.name).collect();
+    let mut keys: Vec<u128> = entries
+        .iter()
+        .map(|e| u128::from_ne_bytes(e.name))
+        .collect();
     keys.sort_unstable();
     keys.windows(2).any(|w| w[0] == w[1])
 }
@@ -198,6 +254,49 @@ mod tests {
             let mut a = Vec::new();
             decimal(&mut a, n);
             assert_eq!(a, n.to_string().as_bytes(), "{n}");
+        }
+    }
+
+    #[test]
+    fn finish_both_matches_finish() {
+        // Pseudo-random sums, with and without duplicate names, several `extra` lengths.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        };
+        for n in [0usize, 1, 5, 13, 200] {
+            for dup_every in [0usize, 3] {
+                let entries: Vec<EntrySum> = (0..n)
+                    .map(|i| EntrySum {
+                        v0: std::array::from_fn(|_| next()),
+                        v1: std::array::from_fn(|_| next()),
+                        name: if dup_every > 0 && i % dup_every == 0 {
+                            [7; 16]
+                        } else {
+                            std::array::from_fn(|_| next())
+                        },
+                    })
+                    .collect();
+                let dups = has_duplicates(&entries);
+                assert_eq!(dups, dup_every > 0 && n > dup_every);
+                for extra in [&b""[..], b"{}", &[5u8; 100]] {
+                    let want0 = finish(&entries, false, extra, dups);
+                    let want1 = finish(&entries, true, extra, dups);
+                    let both = finish_both(&entries, extra, (true, true));
+                    assert_eq!(both, (Some(want0), Some(want1)), "{n} {dup_every}");
+                    assert_eq!(
+                        finish_both(&entries, extra, (true, false)),
+                        (Some(want0), None)
+                    );
+                    assert_eq!(
+                        finish_both(&entries, extra, (false, true)),
+                        (None, Some(want1))
+                    );
+                }
+            }
         }
     }
 

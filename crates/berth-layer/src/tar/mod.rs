@@ -170,16 +170,19 @@ impl TarDigester {
             Some(s) => Digest::from_bytes(s.finalize()),
             None => stream.unwrap_or(Digest::from_bytes(Sha256::digest(b""))),
         };
-        let dups = tarsum::has_duplicates(&self.entries);
-        let sum = |version, v1| TarSum {
-            version,
-            digest: tarsum::finish(&self.entries, v1, &self.extra, dups),
-        };
-        let v1 = self.want_v1.then(|| sum(TarSumVersion::V1, true));
+        let (v0, v1) =
+            tarsum::finish_both(&self.entries, &self.extra, (self.want_v0, self.want_v1));
+        let v1 = v1.map(|digest| TarSum {
+            version: TarSumVersion::V1,
+            digest,
+        });
         Ok(TarDigests {
             sha256,
             size: self.size,
-            tarsum_v0: self.want_v0.then(|| sum(TarSumVersion::V0, false)),
+            tarsum_v0: v0.map(|digest| TarSum {
+                version: TarSumVersion::V0,
+                digest,
+            }),
             tarsum_v1: v1,
             tarsum_dev: v1.map(|t| TarSum {
                 version: TarSumVersion::Dev,
