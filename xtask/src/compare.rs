@@ -137,15 +137,31 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let rows: Vec<(&str, u64, Vec<String>)> = vec![
         ("berth checksum (gzip)", large_len, checksum(&large_gz)),
         ("berth checksum (plain)", large_len, checksum(&large)),
-        ("single-threaded engine (gzip)", large_len, digest("single", &large_gz)),
-        ("single-threaded engine (plain)", large_len, digest("single", &large)),
-        ("inflate alone (flate2)", large_len, digest("inflate", &large_gz)),
+        (
+            "single-threaded engine (gzip)",
+            large_len,
+            digest("single", &large_gz),
+        ),
+        (
+            "single-threaded engine (plain)",
+            large_len,
+            digest("single", &large),
+        ),
+        (
+            "inflate alone (flate2)",
+            large_len,
+            digest("inflate", &large_gz),
+        ),
         (
             "zcat | sha256sum",
             large_len,
             shell(format!("zcat '{}' | sha256sum", s(&large_gz))),
         ),
-        ("zcat alone", large_len, shell(format!("zcat '{}' >/dev/null", s(&large_gz)))),
+        (
+            "zcat alone",
+            large_len,
+            shell(format!("zcat '{}' >/dev/null", s(&large_gz))),
+        ),
         (
             "openssl dgst -sha256",
             large_len,
@@ -153,15 +169,26 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<()> {
         ),
         ("sha256sum", large_len, vec!["sha256sum".into(), s(&large)]),
         ("small: berth checksum (plain)", small_len, checksum(&small)),
-        ("small: berth checksum (gzip)", small_len, checksum(&small_gz)),
-        ("small: openssl dgst -sha256", small_len, vec!["openssl".into(), "dgst".into(), "-sha256".into(), s(&small)]),
+        (
+            "small: berth checksum (gzip)",
+            small_len,
+            checksum(&small_gz),
+        ),
+        (
+            "small: openssl dgst -sha256",
+            small_len,
+            vec!["openssl".into(), "dgst".into(), "-sha256".into(), s(&small)],
+        ),
     ];
     // Warm the page cache.
     for p in [&large, &large_gz, &small, &small_gz] {
         std::fs::read(p).with_context(|| format!("read {}", p.display()))?;
     }
     let mut results: Vec<(&str, f64)> = Vec::new();
-    println!("\n{:34} {:>10} {:>10}", "tool (best of runs)", "seconds", "MB/s tar");
+    println!(
+        "\n{:34} {:>10} {:>10}",
+        "tool (best of runs)", "seconds", "MB/s tar"
+    );
     for (name, bytes, argv) in &rows {
         let secs = best_of(args.runs, argv)?;
         let mbps = *bytes as f64 / secs / 1e6;
@@ -296,7 +323,11 @@ mod tests {
             "small: berth checksum (plain)",
         ];
         for t in &TARGETS {
-            assert!(rows.contains(&t.subject) && rows.contains(&t.reference), "{}", t.label);
+            assert!(
+                rows.contains(&t.subject) && rows.contains(&t.reference),
+                "{}",
+                t.label
+            );
         }
     }
 }
