@@ -72,7 +72,7 @@ mod basic;
 mod challenge;
 mod config;
 mod error;
-mod gojson;
+pub mod gojson;
 mod registry_auth;
 mod scheme;
 mod secret;

@@ -59,7 +59,7 @@ impl RegistryAuth {
             out.push('"');
             out.push_str(name);
             out.push_str("\":");
-            gojson::push_string(out, value);
+            gojson::write_str(out, value);
         };
         field(&mut out, "username", &self.username, true);
         field(&mut out, "password", self.password.expose(), true);

@@ -4,7 +4,9 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{ImageId, ModelError, gojson, pyjson};
+use berth_auth::gojson;
+
+use crate::{ImageId, ModelError, pyjson};
 
 /// One entry of an Index image list.
 ///

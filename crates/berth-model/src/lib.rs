@@ -50,7 +50,6 @@ pub use http;
 mod ancestry;
 mod endpoints;
 mod error;
-mod gojson;
 mod id;
 mod image_json;
 mod image_list;

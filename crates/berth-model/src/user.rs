@@ -6,7 +6,9 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{ModelError, gojson};
+use berth_auth::gojson;
+
+use crate::ModelError;
 
 /// A Hub username.
 ///

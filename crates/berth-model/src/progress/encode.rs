@@ -1,5 +1,7 @@
 //! Byte-exact encoding of progress messages as Go's `encoding/json` wrote them.
 
+use berth_auth::gojson;
+
 use super::{ErrorDetail, Framing, ProgressDetail, ProgressMessage};
 use std::fmt::Write as _;
 
@@ -78,7 +80,7 @@ impl<'a> ObjectWriter<'a> {
     fn string(&mut self, key: &str, value: &str) {
         if !value.is_empty() {
             self.key(key);
-            write_go_string(value, self.out);
+            gojson::write_bytes(self.out, value);
         }
     }
 
@@ -92,33 +94,6 @@ impl<'a> ObjectWriter<'a> {
     fn finish(self) {
         self.out.push(b'}');
     }
-}
-
-/// Writes `s` as a JSON string the way Go 1.4–1.5 `encoding/json` did.
-fn write_go_string(s: &str, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let mut buf = [0u8; 4];
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            // Go escapes the other control characters and the HTML-sensitive ones as \u00XX.
-            c if (c as u32) < 0x20 || c == '<' || c == '>' || c == '&' => {
-                let b = c as u32 as u8;
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-            }
-            '\u{2028}' => out.extend_from_slice(b"\\u2028"),
-            '\u{2029}' => out.extend_from_slice(b"\\u2029"),
-            c => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
-        }
-    }
-    out.push(b'"');
 }
 
 /// Formats a byte count like docker's `units.HumanSize`: `%.4g` and decimal units (`65.54 kB`).
@@ -223,15 +198,5 @@ mod tests {
             "{over}"
         );
         assert!(over.ends_with("   300 B"), "{over}");
-    }
-
-    #[test]
-    fn go_string_escapes() {
-        let mut out = Vec::new();
-        write_go_string("a<b>&\"\\\n\r\t\u{1}\u{2028}é", &mut out);
-        assert_eq!(
-            out,
-            "\"a\\u003cb\\u003e\\u0026\\\"\\\\\\n\\r\\t\\u0001\\u2028é\"".as_bytes()
-        );
     }
 }
