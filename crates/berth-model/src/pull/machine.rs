@@ -1,13 +1,13 @@
 //! The pull state machine.
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use super::PullEvent;
 use super::config::{LayerDownload, PullConfig, TagLookup};
 use crate::session::{
-    AuthState, Body, MAX_BODY, Output, Request, RequestId, ResponseMode, SessionError, Urls,
-    join_endpoint, repo_path,
+    AuthState, Body, Outbox, Output, Request, RequestId, ResponseMode, SessionError, Urls,
+    check_body_len, join_endpoint, repo_path,
 };
 use crate::{ImageId, RepoName, Tag};
 
@@ -69,8 +69,7 @@ pub struct PullSession {
     /// Ancestors of the current job, base first.
     pub(super) order: Vec<ImageId>,
     pub(super) downloaded: bool,
-    pub(super) next_id: u64,
-    pub(super) queue: VecDeque<Output<PullEvent>>,
+    pub(super) outbox: Outbox<PullEvent>,
     pub(super) state: State,
     pub(super) error: Option<SessionError>,
 }
@@ -111,8 +110,7 @@ impl PullSession {
             ep: 0,
             order: Vec::new(),
             downloaded: false,
-            next_id: 0,
-            queue: VecDeque::new(),
+            outbox: Outbox::new(),
             state: State::Failed,
             error: None,
         };
@@ -124,28 +122,22 @@ impl PullSession {
             .index_url(&format!("repositories/{}/images", session.repo_path))?;
         let mut headers = HeaderMap::new();
         headers.insert("x-docker-token", HeaderValue::from_static("true"));
-        let auth = session.auth.apply(&mut headers, true);
-        let rid = session.send(Request {
-            method: Method::GET,
+        let rid = session.send(session.auth.request(
+            Method::GET,
             url,
             headers,
-            auth,
-            body: Body::Empty,
-            response: ResponseMode::Buffer,
-        });
+            true,
+            Body::Empty,
+            ResponseMode::Buffer,
+        ));
         session.state = State::Index(rid);
         Ok(session)
     }
 
     /// The next output; drain until [`Output::Idle`] or [`Output::Done`].
     pub fn poll_output(&mut self) -> Output<PullEvent> {
-        if let Some(out) = self.queue.pop_front() {
-            return out;
-        }
-        match self.state {
-            State::Finished | State::Failed => Output::Done,
-            _ => Output::Idle,
-        }
+        let over = matches!(self.state, State::Finished | State::Failed);
+        self.outbox.poll(over)
     }
 
     /// Reports the response to request `id`.
@@ -160,11 +152,8 @@ impl PullSession {
         body: &[u8],
     ) -> Result<(), SessionError> {
         self.check(id, false)?;
-        if body.len() > MAX_BODY {
-            return self.fatal(SessionError::BodyTooLarge {
-                len: body.len(),
-                limit: MAX_BODY,
-            });
+        if let Err(e) = check_body_len(body) {
+            return self.fatal(e);
         }
         self.auth.observe(headers);
         let status = status.as_u16();
@@ -320,14 +309,11 @@ impl PullSession {
     }
 
     pub(super) fn event(&mut self, e: PullEvent) {
-        self.queue.push_back(Output::Event(e));
+        self.outbox.event(e);
     }
 
     pub(super) fn send(&mut self, request: Request) -> RequestId {
-        let rid = RequestId(self.next_id);
-        self.next_id += 1;
-        self.queue.push_back(Output::Send(rid, request));
-        rid
+        self.outbox.send(request)
     }
 
     pub(super) fn registry_get(
@@ -336,16 +322,10 @@ impl PullSession {
         headers: HeaderMap,
         mode: ResponseMode,
     ) -> Result<RequestId, SessionError> {
-        let mut headers = headers;
         let url = join_endpoint(&self.endpoints[self.ep], suffix)?;
-        let auth = self.auth.apply(&mut headers, false);
-        Ok(self.send(Request {
-            method: Method::GET,
-            url,
-            headers,
-            auth,
-            body: Body::Empty,
-            response: mode,
-        }))
+        let request = self
+            .auth
+            .request(Method::GET, url, headers, false, Body::Empty, mode);
+        Ok(self.send(request))
     }
 }

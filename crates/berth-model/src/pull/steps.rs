@@ -8,8 +8,8 @@ use super::PullEvent;
 use super::config::TagLookup;
 use super::machine::{Fail, Layer, PullSession, State};
 use crate::session::{
-    Body, Request, RequestId, ResponseMode, SessionError, Step, body_text, build_endpoints,
-    header_str, join_endpoint,
+    Body, RequestId, ResponseMode, SessionError, Step, build_endpoints, header_str, join_endpoint,
+    status_error,
 };
 use crate::{Ancestry, ImageId, ImageJson, ImageList, Tag, TagMap, parse_tag_body};
 
@@ -31,13 +31,13 @@ impl PullSession {
                 return Err(SessionError::ImageNotFound { reference }.into());
             }
             _ => {
-                return Err(SessionError::Status {
-                    step: Step::PullRepository {
+                return Err(status_error(
+                    Step::PullRepository {
                         repo: self.repo.to_string(),
                     },
                     status,
-                    body: body_text(body),
-                }
+                    body,
+                )
                 .into());
             }
         }
@@ -63,16 +63,15 @@ impl PullSession {
             _ => format!("repositories/{}/tags", self.repo_path),
         };
         let url = join_endpoint(endpoint, &suffix)?;
-        let mut headers = HeaderMap::new();
-        let auth = self.auth.apply(&mut headers, false);
-        let rid = self.send(Request {
-            method: Method::GET,
+        let request = self.auth.request(
+            Method::GET,
             url,
-            headers,
-            auth,
-            body: Body::Empty,
-            response: ResponseMode::Buffer,
-        });
+            HeaderMap::new(),
+            false,
+            Body::Empty,
+            ResponseMode::Buffer,
+        );
+        let rid = self.send(request);
         self.state = State::Tags { rid, ep };
         Ok(())
     }
@@ -152,11 +151,11 @@ impl PullSession {
     pub(super) fn on_ancestry(&mut self, status: u16, body: &[u8]) -> Result<(), Fail> {
         let (_, id) = self.jobs[self.job].clone();
         if status != 200 {
-            return Err(Fail::Endpoint(SessionError::Status {
-                step: Step::Ancestry { id: id.to_string() },
+            return Err(Fail::Endpoint(status_error(
+                Step::Ancestry { id: id.to_string() },
                 status,
-                body: body_text(body),
-            }));
+                body,
+            )));
         }
         let ancestry = Ancestry::parse(body).map_err(|e| Fail::Endpoint(e.into()))?;
         if ancestry.id() != &id {
@@ -225,11 +224,7 @@ impl PullSession {
     ) -> Result<(), Fail> {
         let id = self.order[pos].clone();
         if status != 200 {
-            return Err(Fail::Endpoint(SessionError::Status {
-                step: Step::ImageJson,
-                status,
-                body: body_text(body),
-            }));
+            return Err(Fail::Endpoint(status_error(Step::ImageJson, status, body)));
         }
         let size = match header_str(headers, "x-docker-size") {
             None => None,

@@ -2,14 +2,14 @@
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, Uri};
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
 use super::PushEvent;
 use super::config::{LayerUpload, PushConfig, PushImage, image_index_body};
 use crate::RepoName;
 use crate::session::{
-    AuthState, Body, MAX_BODY, Output, Request, RequestId, ResponseMode, SessionError, Urls,
-    repo_path,
+    AuthState, Body, Outbox, Output, Request, RequestId, ResponseMode, SessionError, Urls,
+    check_body_len, repo_path,
 };
 
 /// Redirects followed on the Index `PUT`s before giving up.
@@ -64,8 +64,7 @@ pub struct PushSession {
     pub(super) max_lookups: usize,
     pub(super) index_body: Bytes,
     pub(super) endpoints: Vec<String>,
-    pub(super) next_id: u64,
-    pub(super) queue: VecDeque<Output<PushEvent>>,
+    pub(super) outbox: Outbox<PushEvent>,
     pub(super) state: State,
     pub(super) error: Option<SessionError>,
 }
@@ -103,8 +102,7 @@ impl PushSession {
             auth: AuthState::new(config.has_credentials, config.basic_everywhere),
             max_lookups: config.max_lookups.max(1),
             endpoints: Vec::new(),
-            next_id: 0,
-            queue: VecDeque::new(),
+            outbox: Outbox::new(),
             state: State::Failed,
             error: None,
         };
@@ -122,16 +120,12 @@ impl PushSession {
 
     /// The next output; drain until [`Output::Idle`] or [`Output::Done`].
     pub fn poll_output(&mut self) -> Output<PushEvent> {
-        if let Some(out) = self.queue.pop_front() {
-            return out;
-        }
-        match self.state {
-            State::Finished | State::Failed => Output::Done,
-            _ => Output::Idle,
-        }
+        let over = matches!(self.state, State::Finished | State::Failed);
+        self.outbox.poll(over)
     }
 
-    /// Reports the response to request `id`: status, headers and the whole body (≤ [`MAX_BODY`]).
+    /// Reports the response to request `id`: status, headers and the whole body
+    /// (≤ [`MAX_BODY`](crate::session::MAX_BODY)).
     ///
     /// For a [`Body::Layer`] request the body is the registry's small answer to the upload. On error
     /// the session is over ([`Output::Done`] after the queue drains) except for
@@ -149,11 +143,8 @@ impl PushSession {
         if !self.waits_for(id) {
             return Err(SessionError::UnexpectedReport { id: id.0 });
         }
-        if body.len() > MAX_BODY {
-            return self.fail(SessionError::BodyTooLarge {
-                len: body.len(),
-                limit: MAX_BODY,
-            });
+        if let Err(e) = check_body_len(body) {
+            return self.fail(e);
         }
         self.auth.observe(headers);
         let result = self.on_response(id, status.as_u16(), headers, body);
@@ -228,14 +219,11 @@ impl PushSession {
     }
 
     pub(super) fn event(&mut self, e: PushEvent) {
-        self.queue.push_back(Output::Event(e));
+        self.outbox.event(e);
     }
 
     pub(super) fn send(&mut self, request: Request) -> RequestId {
-        let rid = RequestId(self.next_id);
-        self.next_id += 1;
-        self.queue.push_back(Output::Send(rid, request));
-        rid
+        self.outbox.send(request)
     }
 
     /// A registry-role request: token (or Basic for standalone HTTPS registries).
@@ -243,17 +231,10 @@ impl PushSession {
         &self,
         method: Method,
         url: Uri,
-        mut headers: HeaderMap,
+        headers: HeaderMap,
         body: Body,
     ) -> Request {
-        let auth = self.auth.apply(&mut headers, false);
-        Request {
-            method,
-            url,
-            headers,
-            auth,
-            body,
-            response: ResponseMode::Buffer,
-        }
+        self.auth
+            .request(method, url, headers, false, body, ResponseMode::Buffer)
     }
 }

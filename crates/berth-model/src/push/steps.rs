@@ -7,8 +7,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use super::PushEvent;
 use super::machine::{ImageStep, MAX_REDIRECTS, PushSession, State};
 use crate::session::{
-    Body, Request, RequestId, ResponseMode, SessionError, Step, body_text, build_endpoints,
-    header_str, join_endpoint,
+    Body, RequestId, ResponseMode, SessionError, Step, build_endpoints, header_str, join_endpoint,
+    status_error,
 };
 use crate::{parse_error_body, tag_body};
 
@@ -32,15 +32,15 @@ impl PushSession {
         } else {
             self.index_body.clone()
         };
-        let auth = self.auth.apply(&mut headers, true);
-        let rid = self.send(Request {
-            method: Method::PUT,
-            url: url.clone(),
+        let request = self.auth.request(
+            Method::PUT,
+            url.clone(),
             headers,
-            auth,
-            body: Body::Json(body),
-            response: ResponseMode::Buffer,
-        });
+            true,
+            Body::Json(body),
+            ResponseMode::Buffer,
+        );
+        let rid = self.send(request);
         self.state = State::Index {
             rid,
             url,
@@ -133,22 +133,14 @@ impl PushSession {
         let repo = self.repo.to_string();
         if validate {
             if status != 204 {
-                return Err(SessionError::Status {
-                    step: Step::PushChecksums { repo },
-                    status,
-                    body: body_text(body),
-                });
+                return Err(status_error(Step::PushChecksums { repo }, status, body));
             }
             self.state = State::Finished;
             self.event(PushEvent::Finished);
             return Ok(());
         }
         if status != 200 && status != 201 {
-            return Err(SessionError::Status {
-                step: Step::PushRepository { repo },
-                status,
-                body: body_text(body),
-            });
+            return Err(status_error(Step::PushRepository { repo }, status, body));
         }
         // docker 1.7+: a missing token is not fatal; the endpoints are.
         let endpoints = build_endpoints(headers, &self.urls)?.ok_or(SessionError::NoEndpoints)?;
@@ -321,19 +313,11 @@ impl PushSession {
                 if status == 401 && self.endpoints[ep].starts_with("http://") {
                     return Err(SessionError::PlainHttpUnauthorized);
                 }
-                Err(SessionError::Status {
-                    step: Step::PutImageJson,
-                    status,
-                    body: body_text(body),
-                })
+                Err(status_error(Step::PutImageJson, status, body))
             }
             ImageStep::Layer { rid, upload, .. } => {
                 if status != 200 {
-                    return Err(SessionError::Status {
-                        step: Step::PutLayer,
-                        status,
-                        body: body_text(body),
-                    });
+                    return Err(status_error(Step::PutLayer, status, body));
                 }
                 let ready = upload.is_some();
                 self.state = State::Image {
@@ -350,11 +334,7 @@ impl PushSession {
             }
             ImageStep::Checksum(_, payload_checksum) => {
                 if status != 200 {
-                    return Err(SessionError::Status {
-                        step: Step::PutChecksum,
-                        status,
-                        body: body_text(body),
-                    });
+                    return Err(status_error(Step::PutChecksum, status, body));
                 }
                 self.event(PushEvent::ImagePushed {
                     id,
@@ -364,14 +344,14 @@ impl PushSession {
             }
             ImageStep::Tag(_, t) => {
                 if status != 200 && status != 201 {
-                    return Err(SessionError::Status {
-                        step: Step::PutTag {
+                    return Err(status_error(
+                        Step::PutTag {
                             repo: self.repo.to_string(),
                             tag: self.images[idx].tags[t].to_string(),
                         },
                         status,
-                        body: body_text(body),
-                    });
+                        body,
+                    ));
                 }
                 self.event(PushEvent::TagPushed {
                     id,

@@ -18,13 +18,16 @@
 //! 4. any response carrying `X-Docker-Token` replaces the cached token, whichever host sent it.
 
 mod error;
+mod outbox;
 mod wire;
 
 pub use error::{SessionError, Step};
 pub use wire::MAX_BODY;
 
+pub(crate) use outbox::Outbox;
 pub(crate) use wire::{
-    AuthState, Urls, body_text, build_endpoints, header_str, join_endpoint, repo_path,
+    AuthState, Urls, build_endpoints, check_body_len, header_str, join_endpoint, repo_path,
+    status_error,
 };
 
 use bytes::Bytes;

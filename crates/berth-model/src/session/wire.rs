@@ -2,11 +2,11 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use http::header::AUTHORIZATION;
-use http::{HeaderMap, HeaderValue, Uri};
+use http::{HeaderMap, HeaderValue, Method, Uri};
 use percent_encoding::utf8_percent_encode;
 use std::fmt;
 
-use super::{Auth, SessionError};
+use super::{Auth, Body, Request, ResponseMode, SessionError, Step};
 use crate::{RepoName, SEGMENT};
 
 /// Largest body a session accepts in `handle_response` (8 MiB); adapters should stop reading there.
@@ -80,6 +80,38 @@ impl AuthState {
         }
         Auth::None
     }
+
+    /// A request with its authorization decided by [`Self::apply`].
+    pub(crate) fn request(
+        &self,
+        method: Method,
+        url: Uri,
+        mut headers: HeaderMap,
+        index_call: bool,
+        body: Body,
+        response: ResponseMode,
+    ) -> Request {
+        let auth = self.apply(&mut headers, index_call);
+        Request {
+            method,
+            url,
+            headers,
+            auth,
+            body,
+            response,
+        }
+    }
+}
+
+/// Refuses a response body larger than [`MAX_BODY`].
+pub(crate) fn check_body_len(body: &[u8]) -> Result<(), SessionError> {
+    if body.len() > MAX_BODY {
+        return Err(SessionError::BodyTooLarge {
+            len: body.len(),
+            limit: MAX_BODY,
+        });
+    }
+    Ok(())
 }
 
 /// The index URL split into the parts the sessions need.
@@ -170,6 +202,15 @@ pub(crate) fn build_endpoints(
     }
     let out = crate::endpoint_urls(&hosts, &urls.scheme);
     Ok((!out.is_empty()).then_some(out))
+}
+
+/// The error for an unexpected `status` answering `step`, quoting the start of `body`.
+pub(crate) fn status_error(step: Step, status: u16, body: &[u8]) -> SessionError {
+    SessionError::Status {
+        step,
+        status,
+        body: body_text(body),
+    }
 }
 
 /// Lossy, truncated body text for error messages.
