@@ -148,9 +148,7 @@ impl Client {
         request: Request,
         progress: &mut dyn Progress,
     ) -> anyhow::Result<()> {
-        let headers = self.request_headers(&request)?;
-        let url = request.url_str();
-        tracing::debug!(method = %request.method, %url, "pull request");
+        let (headers, url) = self.outgoing(&request, "pull")?;
         if !matches!(request.response, ResponseMode::StreamLayer) {
             let limit = berth_model::session::MAX_BODY as u64;
             let (parts, body) = self.transport().send_small(

@@ -21,11 +21,11 @@ use berth_model::push::{
 };
 use berth_model::{ImageId, RepoName, Tag};
 use bytes::Bytes;
-use ureq::http::{HeaderMap, HeaderValue, header};
+use ureq::http::{HeaderMap, header};
 
 use crate::archive::SavedArchive;
 use crate::progress::Progress;
-use crate::session::{Client, with_hint};
+use crate::session::{Client, basic_header, with_hint};
 use crate::transport::Payload;
 
 /// Emit a byte-progress message at most every this many bytes.
@@ -192,17 +192,26 @@ impl Client {
     }
 
     /// Adds `Authorization: Basic …` when the session asks for it.
-    pub(crate) fn request_headers(&self, request: &Request) -> anyhow::Result<HeaderMap> {
+    fn request_headers(&self, request: &Request) -> anyhow::Result<HeaderMap> {
         let mut headers = request.headers.clone();
         if matches!(request.auth, berth_model::push::Auth::Basic) {
             if let Some(creds) = self.credentials() {
-                let mut value = HeaderValue::from_str(&creds.to_header_value())
-                    .context("the username or password contains characters HTTP cannot carry")?;
-                value.set_sensitive(true);
-                headers.insert(header::AUTHORIZATION, value);
+                headers.insert(header::AUTHORIZATION, basic_header(creds)?);
             }
         }
         Ok(headers)
+    }
+
+    /// The headers and URL of a session request, logged at debug level as a `role` request.
+    pub(crate) fn outgoing(
+        &self,
+        request: &Request,
+        role: &str,
+    ) -> anyhow::Result<(HeaderMap, String)> {
+        let headers = self.request_headers(request)?;
+        let url = request.url_str();
+        tracing::debug!(method = %request.method, %url, "{role} request");
+        Ok((headers, url))
     }
 
     fn execute_push_request(
@@ -213,9 +222,7 @@ impl Client {
         request: Request,
         progress: &mut dyn Progress,
     ) -> anyhow::Result<()> {
-        let headers = self.request_headers(&request)?;
-        let url = request.url_str();
-        tracing::debug!(method = %request.method, %url, "push request");
+        let (headers, url) = self.outgoing(&request, "push")?;
         let limit = berth_model::session::MAX_BODY as u64;
         let (parts, body) = match &request.body {
             Body::Layer(image_id) => {

@@ -78,12 +78,18 @@ impl Client {
 
     fn basic(&self, headers: &mut HeaderMap) -> anyhow::Result<()> {
         if let Some(creds) = &self.credentials {
-            let mut value = HeaderValue::from_str(&creds.to_header_value())
-                .context("the username or password contains characters HTTP cannot carry")?;
-            value.set_sensitive(true);
-            headers.insert(header::AUTHORIZATION, value);
+            headers.insert(header::AUTHORIZATION, basic_header(creds)?);
         }
         Ok(())
+    }
+
+    /// An Index `GET` flagged `X-Docker-Token: true`, with Basic auth when logged in.
+    fn index_get(&self, url: &str) -> anyhow::Result<(ureq::http::response::Parts, Vec<u8>)> {
+        let mut headers = HeaderMap::new();
+        headers.insert("X-Docker-Token", HeaderValue::from_static("true"));
+        self.basic(&mut headers)?;
+        self.transport
+            .send_small(Method::GET, url, &headers, Payload::Empty, MAX_BODY)
     }
 
     /// Docker's login: `POST /v1/users/` to sign up; on 400 `"Username or email already exists"`
@@ -120,10 +126,7 @@ impl Client {
             ),
         }
         let mut headers = HeaderMap::new();
-        let mut value = HeaderValue::from_str(&credentials.to_header_value())
-            .context("the username or password contains characters HTTP cannot carry")?;
-        value.set_sensitive(true);
-        headers.insert(header::AUTHORIZATION, value);
+        headers.insert(header::AUTHORIZATION, basic_header(credentials)?);
         let (parts, reply) =
             self.transport
                 .send_small(Method::GET, &url, &headers, Payload::Empty, MAX_BODY)?;
@@ -144,12 +147,7 @@ impl Client {
     pub fn search(&self, term: &str) -> anyhow::Result<SearchResults> {
         let query = berth_model::SearchQuery::new(term).to_query_string();
         let url = format!("{}search?{query}", self.server.base_url());
-        let mut headers = HeaderMap::new();
-        headers.insert("X-Docker-Token", HeaderValue::from_static("true"));
-        self.basic(&mut headers)?;
-        let (parts, body) =
-            self.transport
-                .send_small(Method::GET, &url, &headers, Payload::Empty, MAX_BODY)?;
+        let (parts, body) = self.index_get(&url)?;
         if parts.status != StatusCode::OK {
             bail!(
                 "search failed: unexpected status code {}",
@@ -163,12 +161,7 @@ impl Client {
     /// registry endpoints.
     pub fn read_session(&self, repo: &RepoName) -> anyhow::Result<ReadSession> {
         let url = format!("{}repositories/{repo}/images", self.server.base_url());
-        let mut headers = HeaderMap::new();
-        headers.insert("X-Docker-Token", HeaderValue::from_static("true"));
-        self.basic(&mut headers)?;
-        let (parts, body) =
-            self.transport
-                .send_small(Method::GET, &url, &headers, Payload::Empty, MAX_BODY)?;
+        let (parts, body) = self.index_get(&url)?;
         match parts.status.as_u16() {
             200 => {}
             401 => bail!(
@@ -290,4 +283,12 @@ pub(crate) fn with_hint(err: anyhow::Error, server: &ServerAddr) -> anyhow::Erro
     } else {
         err
     }
+}
+
+/// `Authorization: Basic …` for `creds`, marked sensitive so that it never shows in `Debug` output.
+pub(crate) fn basic_header(creds: &Credentials) -> anyhow::Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(&creds.to_header_value())
+        .context("the username or password contains characters HTTP cannot carry")?;
+    value.set_sensitive(true);
+    Ok(value)
 }
