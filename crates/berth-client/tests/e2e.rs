@@ -4,6 +4,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::path::Path;
 
 use berth_auth::Credentials;
 use berth_client::Client;
@@ -14,6 +15,26 @@ use berth_client::transport::Payload;
 use berth_model::RepoName;
 use support::{CuttingProxy, TestServer, files_in, layer_bytes, pull, push_sample, user_client};
 use ureq::http::{HeaderMap, HeaderValue, Method, header};
+
+/// Pulls `repo:latest` with `client` into a fresh `out` directory under `dir`, expecting the pull
+/// to fail, and checks that it left nothing there; returns the layer cache and the error text.
+fn pull_latest_fails(client: &Client, repo: &str, dir: &Path) -> (LayerCache, String) {
+    let cache = LayerCache::open(&dir.join("cache")).unwrap();
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let err = pull(client, repo, Some("latest"), &out_dir.join("x.tar"), &cache).unwrap_err();
+    assert!(
+        files_in(&out_dir).is_empty(),
+        "no archive, no temporary file"
+    );
+    (cache, format!("{err:#}"))
+}
+
+/// A client logged in as the sample's owner that reaches the server through `proxy`.
+fn sample_client_via(proxy: &CuttingProxy) -> Client {
+    let via = ServerAddr::parse(&proxy.addr.to_string(), true).unwrap();
+    Client::new(via, Some(Credentials::new("berth", "sample-pass")))
+}
 
 #[test]
 fn push_then_pull_gives_back_identical_files() {
@@ -132,22 +153,8 @@ fn private_repository_is_refused_to_another_user() {
     );
     let bob = user_client(server.server_addr(), "bobby", "bobby-pass");
     assert!(bob.tags(&repo).is_err());
-    let cache = LayerCache::open(&dir.path().join("cache")).unwrap();
-    let out_dir = dir.path().join("out");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let err = pull(
-        &bob,
-        SAMPLE_REPO,
-        Some("latest"),
-        &out_dir.join("x.tar"),
-        &cache,
-    )
-    .unwrap_err();
-    assert!(
-        format!("{err:#}").contains("pull of berth/sample:latest failed"),
-        "{err:#}"
-    );
-    assert!(files_in(&out_dir).is_empty());
+    let (_, err) = pull_latest_fails(&bob, SAMPLE_REPO, dir.path());
+    assert!(err.contains("pull of berth/sample:latest failed"), "{err}");
     let anonymous = Client::new(server.server_addr(), None);
     assert!(anonymous.tags(&repo).is_err());
     assert!(
@@ -178,19 +185,8 @@ fn wrong_password_and_unknown_repository_are_clear_errors() {
         "the password never appears in errors"
     );
 
-    let cache = LayerCache::open(&dir.path().join("cache")).unwrap();
-    let out_dir = dir.path().join("out");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let err = pull(
-        &client,
-        "alice/nothing",
-        Some("latest"),
-        &out_dir.join("x.tar"),
-        &cache,
-    )
-    .unwrap_err();
-    assert!(format!("{err:#}").contains("not found"), "{err:#}");
-    assert!(files_in(&out_dir).is_empty());
+    let (_, err) = pull_latest_fails(&client, "alice/nothing", dir.path());
+    assert!(err.contains("not found"), "{err}");
     let err = client
         .tags(&RepoName::parse("alice/nothing").unwrap())
         .unwrap_err();
@@ -226,8 +222,7 @@ fn a_cut_layer_body_is_resumed_with_range() {
     let original = push_sample(&client, dir.path());
 
     let proxy = CuttingProxy::start(server.addr, 1);
-    let via = ServerAddr::parse(&proxy.addr.to_string(), true).unwrap();
-    let proxied = Client::new(via, Some(Credentials::new("berth", "sample-pass")));
+    let proxied = sample_client_via(&proxy);
     let cache = LayerCache::open(&dir.path().join("cache")).unwrap();
     let out = dir.path().join("resumed.tar");
     pull(&proxied, SAMPLE_REPO, Some("latest"), &out, &cache).unwrap();
@@ -246,27 +241,9 @@ fn a_server_that_keeps_cutting_layers_fails_the_pull_and_leaves_nothing() {
     push_sample(&client, dir.path());
 
     let proxy = CuttingProxy::start(server.addr, usize::MAX);
-    let via = ServerAddr::parse(&proxy.addr.to_string(), true).unwrap();
-    let proxied = Client::new(via, Some(Credentials::new("berth", "sample-pass")));
-    let cache = LayerCache::open(&dir.path().join("cache")).unwrap();
-    let out_dir = dir.path().join("out");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let err = pull(
-        &proxied,
-        SAMPLE_REPO,
-        Some("latest"),
-        &out_dir.join("x.tar"),
-        &cache,
-    )
-    .unwrap_err();
-    assert!(
-        format!("{err:#}").contains("pull of berth/sample:latest failed"),
-        "{err:#}"
-    );
-    assert!(
-        files_in(&out_dir).is_empty(),
-        "no archive, no temporary file"
-    );
+    let proxied = sample_client_via(&proxy);
+    let (cache, err) = pull_latest_fails(&proxied, SAMPLE_REPO, dir.path());
+    assert!(err.contains("pull of berth/sample:latest failed"), "{err}");
     assert!(
         cache.complete_ids().is_empty(),
         "no truncated layer is cached as complete"

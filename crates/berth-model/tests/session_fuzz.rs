@@ -6,7 +6,6 @@ mod session_support;
 use berth_model::pull::{PullConfig, PullSession, TagLookup};
 use berth_model::push::{PushConfig, PushImage, PushSession};
 use berth_model::{RepoName, Tag};
-use bytes::Bytes;
 use proptest::prelude::*;
 use session_support::*;
 
@@ -92,20 +91,8 @@ fn respond(s: &Script) -> Resp {
 
 fn images() -> Vec<PushImage> {
     vec![
-        PushImage {
-            id: id(BASE),
-            json: Bytes::from(image_json(BASE, None)),
-            parent: None,
-            layer_size: None,
-            tags: vec![Tag::parse("v1").unwrap()],
-        },
-        PushImage {
-            id: id(TOP),
-            json: Bytes::from(image_json(TOP, Some(BASE))),
-            parent: Some(id(BASE)),
-            layer_size: None,
-            tags: vec![Tag::latest()],
-        },
+        push_image(BASE, None, vec![Tag::parse("v1").unwrap()]),
+        push_image(TOP, Some(BASE), vec![Tag::latest()]),
     ]
 }
 

@@ -191,27 +191,9 @@ fn layer_bytes(id: &str) -> Vec<u8> {
 
 fn push_images() -> Vec<PushImage> {
     vec![
-        PushImage {
-            id: id(BASE),
-            json: Bytes::from(image_json(BASE, None)),
-            parent: None,
-            layer_size: None,
-            tags: vec![],
-        },
-        PushImage {
-            id: id(MID),
-            json: Bytes::from(image_json(MID, Some(BASE))),
-            parent: Some(id(BASE)),
-            layer_size: None,
-            tags: vec![Tag::parse("v1").unwrap()],
-        },
-        PushImage {
-            id: id(TOP),
-            json: Bytes::from(image_json(TOP, Some(MID))),
-            parent: Some(id(MID)),
-            layer_size: None,
-            tags: vec![Tag::latest()],
-        },
+        push_image(BASE, None, vec![]),
+        push_image(MID, Some(BASE), vec![Tag::parse("v1").unwrap()]),
+        push_image(TOP, Some(MID), vec![Tag::latest()]),
     ]
 }
 

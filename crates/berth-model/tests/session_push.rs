@@ -14,19 +14,10 @@ const E: &str = "https://registry-1.docker.io/v1/";
 fn images() -> Vec<PushImage> {
     vec![
         PushImage {
-            id: id(BASE),
-            json: Bytes::from(image_json(BASE, None)),
-            parent: None,
             layer_size: Some(10),
-            tags: vec![],
+            ..push_image(BASE, None, vec![])
         },
-        PushImage {
-            id: id(TOP),
-            json: Bytes::from(image_json(TOP, Some(BASE))),
-            parent: Some(id(BASE)),
-            layer_size: None,
-            tags: vec![Tag::latest()],
-        },
+        push_image(TOP, Some(BASE), vec![Tag::latest()]),
     ]
 }
 
@@ -402,13 +393,7 @@ fn lookups_are_bounded_and_standalone_https_uses_basic_everywhere() {
     let many: Vec<PushImage> = (0..7u8)
         .map(|i| {
             let hex = format!("{:064x}", u64::from(i) + 1);
-            PushImage {
-                id: id(&hex),
-                json: Bytes::from(image_json(&hex, None)),
-                parent: None,
-                layer_size: None,
-                tags: vec![],
-            }
+            push_image(&hex, None, vec![])
         })
         .collect();
     let mut config = PushConfig::new(RepoName::parse("ns/repo").unwrap(), I, many);

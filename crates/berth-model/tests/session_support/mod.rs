@@ -2,9 +2,10 @@
 #![allow(dead_code, unreachable_pub)]
 
 use berth_model::pull::{LayerDownload, PullEvent, PullSession};
-use berth_model::push::{LayerUpload, PushEvent, PushSession};
-use berth_model::session::{Body, Output, Request, ResponseMode, SessionError};
-use berth_model::{ImageId, http};
+use berth_model::push::{LayerUpload, PushEvent, PushImage, PushSession};
+use berth_model::session::{Body, Output, Request, RequestId, ResponseMode, SessionError};
+use berth_model::{ImageId, Tag, http};
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 pub const BASE: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -21,6 +22,17 @@ pub fn image_json(id: &str, parent: Option<&str>) -> Vec<u8> {
     match parent {
         Some(p) => format!("{{\"id\":\"{id}\",\"parent\":\"{p}\"}}\n").into_bytes(),
         None => format!("{{\"id\":\"{id}\"}}\n").into_bytes(),
+    }
+}
+
+/// An image to push, with docker's json for it and no known layer size.
+pub fn push_image(hex: &str, parent: Option<&str>, tags: Vec<Tag>) -> PushImage {
+    PushImage {
+        id: id(hex),
+        json: Bytes::from(image_json(hex, parent)),
+        parent: parent.map(id),
+        layer_size: None,
+        tags,
     }
 }
 
@@ -100,8 +112,21 @@ impl<E> Run<E> {
     }
 }
 
-/// Drives a push: requests are answered in the order they were handed out.
-pub fn run_push(mut s: PushSession, mut respond: impl FnMut(&Request) -> Resp) -> Run<PushEvent> {
+/// What [`drive`] needs of a session machine.
+trait Driven {
+    type Event;
+    fn poll(&mut self) -> Output<Self::Event>;
+    fn error(&self) -> Option<&SessionError>;
+    /// Reports the scripted answer `resp` to request `rid` the way an adapter would.
+    fn answer(&mut self, rid: RequestId, req: &Request, resp: &Resp) -> Result<(), SessionError>;
+}
+
+/// Runs `s` to the end, answering its requests in the order they were handed out.
+fn drive<S: Driven>(
+    mut s: S,
+    what: &str,
+    mut respond: impl FnMut(&Request) -> Resp,
+) -> Run<S::Event> {
     let mut run = Run {
         requests: Vec::new(),
         events: Vec::new(),
@@ -109,30 +134,14 @@ pub fn run_push(mut s: PushSession, mut respond: impl FnMut(&Request) -> Resp) -
     };
     let mut pending = std::collections::VecDeque::new();
     for _ in 0..10_000 {
-        match s.poll_output() {
+        match s.poll() {
             Output::Send(rid, req) => pending.push_back((rid, req)),
             Output::Event(e) => run.events.push(e),
             Output::Idle => {
                 let (rid, req) = pending.pop_front().expect("idle with nothing in flight");
                 let resp = respond(&req);
-                let layer = matches!(req.body, Body::Layer(_));
+                let result = s.answer(rid, &req, &resp);
                 run.requests.push(req);
-                let mut result = Ok(());
-                if layer {
-                    let upload = LayerUpload {
-                        payload_checksum: "sha256:payload".to_owned(),
-                        tarsum: "tarsum+sha256:tarsum".to_owned(),
-                    };
-                    result = s.handle_layer_uploaded(rid, upload);
-                }
-                if result.is_ok() {
-                    result = s.handle_response(
-                        rid,
-                        StatusCode::from_u16(resp.status).unwrap(),
-                        &resp.header_map(),
-                        &resp.body,
-                    );
-                }
                 if let Err(e) = result {
                     assert_eq!(s.error(), Some(&e));
                     run.error = Some(e);
@@ -142,57 +151,75 @@ pub fn run_push(mut s: PushSession, mut respond: impl FnMut(&Request) -> Resp) -
             _ => unreachable!(),
         }
     }
-    panic!("push did not finish")
+    panic!("{what} did not finish")
+}
+
+impl Driven for PushSession {
+    type Event = PushEvent;
+    fn poll(&mut self) -> Output<PushEvent> {
+        self.poll_output()
+    }
+    fn error(&self) -> Option<&SessionError> {
+        Self::error(self)
+    }
+    fn answer(&mut self, rid: RequestId, req: &Request, resp: &Resp) -> Result<(), SessionError> {
+        if matches!(req.body, Body::Layer(_)) {
+            let upload = LayerUpload {
+                payload_checksum: "sha256:payload".to_owned(),
+                tarsum: "tarsum+sha256:tarsum".to_owned(),
+            };
+            self.handle_layer_uploaded(rid, upload)?;
+        }
+        self.handle_response(
+            rid,
+            StatusCode::from_u16(resp.status).unwrap(),
+            &resp.header_map(),
+            &resp.body,
+        )
+    }
+}
+
+impl Driven for PullSession {
+    type Event = PullEvent;
+    fn poll(&mut self) -> Output<PullEvent> {
+        self.poll_output()
+    }
+    fn error(&self) -> Option<&SessionError> {
+        Self::error(self)
+    }
+    /// Streamed layers end as scripted in [`Resp::layer`].
+    fn answer(&mut self, rid: RequestId, req: &Request, resp: &Resp) -> Result<(), SessionError> {
+        let stream = req.response == ResponseMode::StreamLayer;
+        let status = StatusCode::from_u16(resp.status).unwrap();
+        let head_body: &[u8] = if stream { &[] } else { &resp.body };
+        self.handle_response(rid, status, &resp.header_map(), head_body)?;
+        // A session that rejected the head has moved on; only stream accepted bodies.
+        if let (true, Some(end)) = (stream, resp.layer.clone()) {
+            let r = match end {
+                LayerEnd::Done(received, payload_checksum) => self.handle_layer_downloaded(
+                    rid,
+                    LayerDownload {
+                        received,
+                        payload_checksum,
+                    },
+                ),
+                LayerEnd::Interrupted(n) => self.handle_layer_interrupted(rid, n),
+            };
+            // Reports for a request the session abandoned are refused harmlessly.
+            if !matches!(r, Err(SessionError::UnexpectedReport { .. })) {
+                return r;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Drives a push: requests are answered in the order they were handed out.
+pub fn run_push(s: PushSession, respond: impl FnMut(&Request) -> Resp) -> Run<PushEvent> {
+    drive(s, "push", respond)
 }
 
 /// Drives a pull: requests are answered in order; streamed layers end as scripted.
-pub fn run_pull(mut s: PullSession, mut respond: impl FnMut(&Request) -> Resp) -> Run<PullEvent> {
-    let mut run = Run {
-        requests: Vec::new(),
-        events: Vec::new(),
-        error: None,
-    };
-    let mut pending = std::collections::VecDeque::new();
-    for _ in 0..10_000 {
-        match s.poll_output() {
-            Output::Send(rid, req) => pending.push_back((rid, req)),
-            Output::Event(e) => run.events.push(e),
-            Output::Idle => {
-                let (rid, req) = pending.pop_front().expect("idle with nothing in flight");
-                let resp = respond(&req);
-                let stream = req.response == ResponseMode::StreamLayer;
-                run.requests.push(req);
-                let status = StatusCode::from_u16(resp.status).unwrap();
-                let head_body: &[u8] = if stream { &[] } else { &resp.body };
-                let mut result = s.handle_response(rid, status, &resp.header_map(), head_body);
-                if result.is_ok() && stream {
-                    // A session that rejected the head has moved on; only stream accepted bodies.
-                    if let Some(end) = resp.layer.clone() {
-                        let r = match end {
-                            LayerEnd::Done(received, payload_checksum) => s
-                                .handle_layer_downloaded(
-                                    rid,
-                                    LayerDownload {
-                                        received,
-                                        payload_checksum,
-                                    },
-                                ),
-                            LayerEnd::Interrupted(n) => s.handle_layer_interrupted(rid, n),
-                        };
-                        // Reports for a request the session abandoned are refused harmlessly.
-                        if !matches!(r, Err(SessionError::UnexpectedReport { .. })) {
-                            result = r;
-                        }
-                    }
-                }
-                if let Err(e) = result {
-                    assert_eq!(s.error(), Some(&e));
-                    run.error = Some(e);
-                }
-            }
-            Output::Done => return run,
-            _ => unreachable!(),
-        }
-    }
-    panic!("pull did not finish")
+pub fn run_pull(s: PullSession, respond: impl FnMut(&Request) -> Resp) -> Run<PullEvent> {
+    drive(s, "pull", respond)
 }

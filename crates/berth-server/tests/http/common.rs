@@ -231,6 +231,15 @@ pub(crate) fn random_bytes(len: usize) -> Vec<u8> {
     (0..len).map(|_| rand::random::<u8>()).collect()
 }
 
+/// `PUT /v1/images/<id>/checksum` with an empty body and `X-Docker-Checksum-Payload: <payload>`.
+pub(crate) fn put_checksum(s: &TestServer, auth: (&str, &str), id: &str, payload: &str) -> Resp {
+    s.put(
+        &format!("/v1/images/{id}/checksum"),
+        &[auth, ("X-Docker-Checksum-Payload", payload)],
+        b"",
+    )
+}
+
 /// The suite's `upload_image` helper (tests.md A), with every assertion it makes.
 pub(crate) fn upload_image(
     s: &TestServer,

@@ -6,15 +6,22 @@ fn admin(s: &TestServer) -> String {
     s.user("admin_user")
 }
 
+/// Uploads a parentless image with a random layer of `len` bytes (checking every step, as
+/// [`upload_image`] does); returns its id and layer.
+fn uploaded_layer(s: &TestServer, auth: &[(&str, &str)], len: usize) -> (String, Vec<u8>) {
+    let id = hex16();
+    let layer = random_bytes(len);
+    upload_image(s, auth, &id, None, &layer);
+    (id, layer)
+}
+
 #[test]
 fn upload_helper_and_layer_roundtrip() {
     // B `test_unset_nginx_accel_redirect_layer`: upload a 1024-byte layer, read it back.
     let s = TestServer::start();
     let basic = admin(&s);
     let auth = [("Authorization", basic.as_str())];
-    let id = hex16();
-    let layer = random_bytes(1024);
-    upload_image(&s, &auth, &id, None, &layer);
+    let (id, layer) = uploaded_layer(&s, &auth, 1024);
     let r = s.get(&format!("/v1/images/{id}/layer"), &auth);
     assert_eq!(r.status, 200);
     assert_eq!(r.body, layer);
@@ -58,9 +65,7 @@ fn byte_ranges() {
     let s = TestServer::start();
     let basic = admin(&s);
     let auth = [("Authorization", basic.as_str())];
-    let id = hex16();
-    let layer = random_bytes(1024);
-    upload_image(&s, &auth, &id, None, &layer);
+    let (id, layer) = uploaded_layer(&s, &auth, 1024);
     let path = format!("/v1/images/{id}/layer");
     for _ in 0..5 {
         let b = usize::from(rand::random::<u16>()) % 513;
@@ -132,11 +137,7 @@ fn json_validation_errors() {
     // Checksum before any layer: 400, not docker-registry's 500 (gotcha 3).
     let r = s.put(&path, &auth, image_json(&id, None).as_bytes());
     assert_eq!(r.status, 200);
-    let r = s.put(
-        &format!("/v1/images/{id}/checksum"),
-        &[auth[0], ("X-Docker-Checksum-Payload", "sha256:00")],
-        b"",
-    );
+    let r = put_checksum(&s, auth[0], &id, "sha256:00");
     assert_eq!(r.status, 400);
     // Missing and empty checksum headers.
     let r = s.put(&format!("/v1/images/{id}/checksum"), &auth, b"");
@@ -145,11 +146,7 @@ fn json_validation_errors() {
         r.json()["error"],
         "X-Docker-Checksum-Payload not set.  If you are using the Docker daemon, you should upgrade to version 0.10 or later"
     );
-    let r = s.put(
-        &format!("/v1/images/{id}/checksum"),
-        &[auth[0], ("X-Docker-Checksum-Payload", "")],
-        b"",
-    );
+    let r = put_checksum(&s, auth[0], &id, "");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"], "Missing Image's checksum");
 }
@@ -177,11 +174,7 @@ fn upload_state_machine() {
         200
     );
     let bad = payload_checksum(b"other", &layer);
-    let r = s.put(
-        &format!("/v1/images/{id}/checksum"),
-        &[auth[0], ("X-Docker-Checksum-Payload", &bad)],
-        b"",
-    );
+    let r = put_checksum(&s, auth[0], &id, &bad);
     assert_eq!(r.status, 400);
     assert_eq!(r.text(), r#"{"error": "Checksum mismatch"}"#);
     assert_eq!(s.get(&json_path, &auth).status, 400);
@@ -191,11 +184,7 @@ fn upload_state_machine() {
         400
     );
     let good = payload_checksum(json.as_bytes(), &layer);
-    let r = s.put(
-        &format!("/v1/images/{id}/checksum"),
-        &[auth[0], ("X-Docker-Checksum-Payload", &good)],
-        b"",
-    );
+    let r = put_checksum(&s, auth[0], &id, &good);
     assert_eq!(r.status, 200);
     let r = s.put(&json_path, &auth, json.as_bytes());
     assert_eq!(r.status, 409);

@@ -45,11 +45,7 @@ fn oversized_bodies() {
         200
     );
     let sum = payload_checksum(json.as_bytes(), &layer);
-    let r = s.put(
-        &format!("/v1/images/{id}/checksum"),
-        &[auth[0], ("X-Docker-Checksum-Payload", &sum)],
-        b"",
-    );
+    let r = put_checksum(&s, auth[0], &id, &sum);
     assert_eq!(r.status, 200);
     assert_eq!(s.get(&format!("/v1/images/{id}/layer"), &auth).body, layer);
 }
@@ -97,22 +93,14 @@ fn truncated_upload_leaves_nothing_and_retry_works() {
     assert!(tmp_is_empty(&s), "temporary upload left behind");
     assert!(!s.dir.join("images").join(&id).join("layer").exists());
     let sum = payload_checksum(json.as_bytes(), &layer);
-    let r = s.put(
-        &format!("/v1/images/{id}/checksum"),
-        &[auth[0], ("X-Docker-Checksum-Payload", &sum)],
-        b"",
-    );
+    let r = put_checksum(&s, auth[0], &id, &sum);
     assert_eq!(r.status, 400, "no layer was stored: {}", r.text());
     assert_eq!(
         s.put_chunked(&format!("/v1/images/{id}/layer"), &auth, &layer)
             .status,
         200
     );
-    let r = s.put(
-        &format!("/v1/images/{id}/checksum"),
-        &[auth[0], ("X-Docker-Checksum-Payload", &sum)],
-        b"",
-    );
+    let r = put_checksum(&s, auth[0], &id, &sum);
     assert_eq!(r.status, 200);
     assert_eq!(s.get(&format!("/v1/images/{id}/layer"), &auth).body, layer);
 }

@@ -94,10 +94,14 @@ fn split_index_and_registry() {
         &[("X-Docker-Token", "true")],
     );
     let read = format!("Token {}", r.header("x-docker-token").unwrap());
-    let r = registry.get(
-        "/v1/repositories/pusher/app/tags",
-        &[("Authorization", &read)],
-    );
+    // `GET /v1/repositories/pusher/app/tags` on the Registry with this `Authorization` value.
+    let tags_with = |authorization: &str| {
+        registry.get(
+            "/v1/repositories/pusher/app/tags",
+            &[("Authorization", authorization)],
+        )
+    };
+    let r = tags_with(&read);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["latest"], id.as_str());
     assert_eq!(
@@ -192,35 +196,11 @@ fn split_index_and_registry() {
         b"",
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        registry
-            .get(
-                "/v1/repositories/pusher/app/tags",
-                &[("Authorization", &read)]
-            )
-            .status,
-        404
-    );
+    assert_eq!(tags_with(&read).status, 404);
     // A forged token is refused by the Index, hence by the Registry.
     let forged = read.replace("signature=", "signature=9");
-    assert_eq!(
-        registry
-            .get(
-                "/v1/repositories/pusher/app/tags",
-                &[("Authorization", &forged)]
-            )
-            .status,
-        401
-    );
+    assert_eq!(tags_with(&forged).status, 401);
     // Expiry is the Index's clock.
     index.clock.advance(3600);
-    assert_eq!(
-        registry
-            .get(
-                "/v1/repositories/pusher/app/tags",
-                &[("Authorization", &read)]
-            )
-            .status,
-        401
-    );
+    assert_eq!(tags_with(&read).status, 401);
 }
