@@ -14,7 +14,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use berth_layer::{BlobDigester, LayerDigester, LayerOptions};
+use berth_layer::{BlobDigester, LayerOptions};
 
 use crate::archive::is_image_id;
 
@@ -309,18 +309,10 @@ impl Finished {
     ///
     /// A plain tar whose file contents are corrupt still passes: nothing else can tell.
     pub fn check_archive(&self) -> anyhow::Result<()> {
-        let mut file = File::open(&self.path)
+        let file = File::open(&self.path)
             .with_context(|| format!("cannot open {}", self.path.display()))?;
-        let mut digester = LayerDigester::new(LayerOptions::new().tarsums(false, false));
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            digester.update(&buf[..n])?;
-        }
-        digester.finish()?;
+        // Inflate on this thread, the tar checks on a worker (`berth_pipeline`).
+        berth_pipeline::digest_reader(file, LayerOptions::new().tarsums(false, false))?;
         Ok(())
     }
 }

@@ -379,8 +379,9 @@ fn write_archive(
             if writer.contains(&id) {
                 continue;
             }
-            let (mut layer, size) = decompress_layer(&cache.layer_path(&id), cache.dir())
+            let (layer, size) = decompress_layer(&cache.layer_path(&id), cache.dir())
                 .with_context(|| format!("cannot decompress the layer of {id}"))?;
+            let mut layer = std::io::BufReader::with_capacity(1 << 20, layer);
             writer.add_image(&id, &json, &mut layer, size)?;
         }
     }

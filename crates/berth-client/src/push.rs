@@ -7,19 +7,20 @@
 //! payload checksum (`sha256(json + "\n" + gzip bytes)`) and TarSum v0 are reported back to the
 //! session with `handle_layer_uploaded`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read};
 use std::rc::Rc;
 
 use anyhow::{Context, bail};
-use berth_layer::{LayerDigester, LayerOptions};
+use berth_layer::LayerOptions;
 use berth_model::progress::{ProgressDetail, ProgressMessage};
 use berth_model::push::{
     Body, LayerUpload, Output, PushConfig, PushImage, PushSession, Request, RequestId,
     ResponseMode, image_list,
 };
 use berth_model::{ImageId, RepoName, Tag};
+use berth_pipeline::SplitDigester;
 use bytes::Bytes;
 use ureq::http::{HeaderMap, header};
 
@@ -268,11 +269,14 @@ impl Client {
 }
 
 /// The upload body: `layer.tar` → gzip → (digester, progress) → HTTP.
+///
+/// The digests come from a [`SplitDigester`] on a worker thread: the tar digests from the
+/// bytes read from the archive, the blob digests from the gzip bytes sent, so nothing is
+/// inflated again and hashing runs beside compression.
 struct UploadStream<'p, R: Read> {
     gzip: flate2::read::GzEncoder<Counting<R>>,
     consumed: Rc<Cell<u64>>,
-    digester: LayerDigester,
-    error: Option<berth_layer::LayerError>,
+    digester: Rc<RefCell<SplitDigester>>,
     id: String,
     total: u64,
     last_report: u64,
@@ -291,15 +295,16 @@ impl<'p, R: Read> UploadStream<'p, R> {
             .extra(json.to_vec())
             .tarsums(true, false);
         let consumed = Rc::new(Cell::new(0));
+        let digester = Rc::new(RefCell::new(SplitDigester::new(options)));
         let counting = Counting {
             inner: layer,
             count: Rc::clone(&consumed),
+            digester: Rc::clone(&digester),
         };
         Self {
             gzip: flate2::read::GzEncoder::new(counting, flate2::Compression::default()),
             consumed,
-            digester: LayerDigester::new(options),
-            error: None,
+            digester,
             id: id.as_str().to_owned(),
             total,
             last_report: 0,
@@ -322,13 +327,13 @@ impl<'p, R: Read> UploadStream<'p, R> {
 
     /// The checksums of everything that was sent.
     fn finish(self) -> anyhow::Result<LayerUpload> {
-        if let Some(err) = self.error {
-            return Err(
-                anyhow::Error::new(err).context("the layer.tar in the archive is not a valid tar")
-            );
-        }
-        let digests = self
-            .digester
+        let Self { gzip, digester, .. } = self;
+        // The encoder's reader holds the other reference to the digester.
+        drop(gzip);
+        let digester = Rc::try_unwrap(digester)
+            .map_err(|_| anyhow::anyhow!("the layer digester is still in use"))?
+            .into_inner();
+        let digests = digester
             .finish()
             .context("the layer.tar in the archive is not a valid tar")?;
         let tarsum = digests
@@ -347,10 +352,7 @@ impl<R: Read> Read for UploadStream<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.gzip.read(buf)?;
         if n > 0 {
-            if let Err(err) = self.digester.update(&buf[..n]) {
-                self.error = Some(err.clone());
-                return Err(io::Error::new(io::ErrorKind::InvalidData, err));
-            }
+            self.digester.borrow_mut().update_blob(&buf[..n]);
             self.report(false);
         } else {
             self.report(true);
@@ -359,16 +361,19 @@ impl<R: Read> Read for UploadStream<'_, R> {
     }
 }
 
-/// Counts the uncompressed bytes read from the archive (for progress against the layer size).
+/// Counts the uncompressed bytes read from the archive (for progress against the layer size)
+/// and passes them to the digester's tar side.
 struct Counting<R> {
     inner: R,
     count: Rc<Cell<u64>>,
+    digester: Rc<RefCell<SplitDigester>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.set(self.count.get() + n as u64);
+        self.digester.borrow_mut().update_tar(&buf[..n])?;
         Ok(n)
     }
 }

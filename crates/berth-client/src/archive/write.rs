@@ -16,7 +16,7 @@ use super::{RepositoriesMap, is_image_id};
 
 /// Builds a `docker load` archive in a temporary file.
 pub struct ArchiveWriter {
-    builder: tar::Builder<NamedTempFile>,
+    builder: tar::Builder<io::BufWriter<NamedTempFile>>,
     dest: PathBuf,
     written: BTreeSet<String>,
     repositories: RepositoriesMap,
@@ -43,7 +43,7 @@ impl ArchiveWriter {
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
         Ok(Self {
-            builder: tar::Builder::new(tmp),
+            builder: tar::Builder::new(io::BufWriter::with_capacity(1 << 20, tmp)),
             dest: dest.to_owned(),
             written: BTreeSet::new(),
             repositories: RepositoriesMap::new(),
@@ -127,6 +127,9 @@ impl ArchiveWriter {
         let tmp = self
             .builder
             .into_inner()
+            .context("cannot finish the archive")?
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
             .context("cannot finish the archive")?;
         tmp.as_file()
             .sync_all()
@@ -226,14 +229,19 @@ pub fn decompress_layer(blob: &Path, tmp_dir: &Path) -> anyhow::Result<(File, u6
     input.seek(SeekFrom::Start(0))?;
     let mut out = tempfile::tempfile_in(tmp_dir)
         .with_context(|| format!("cannot create a temporary file in {}", tmp_dir.display()))?;
+    // 1 MiB writes (io::copy fills the BufWriter's buffer directly) instead of 8 KiB ones.
+    let mut sink = io::BufWriter::with_capacity(1 << 20, &mut out);
     let size = match Compression::detect(&head[..got]) {
         Compression::Gzip => {
-            let mut decoder = flate2::read::MultiGzDecoder::new(BufReader::new(input));
-            io::copy(&mut decoder, &mut out).context("the layer is not valid gzip")?
+            let input = BufReader::with_capacity(1 << 20, input);
+            let mut decoder = flate2::read::MultiGzDecoder::new(input);
+            io::copy(&mut decoder, &mut sink).context("the layer is not valid gzip")?
         }
-        Compression::None => io::copy(&mut input, &mut out)?,
+        Compression::None => io::copy(&mut input, &mut sink)?,
         other => bail!("layer compression {other:?} is not supported by berth; only gzip and tar"),
     };
+    io::Write::flush(&mut sink)?;
+    drop(sink);
     out.seek(SeekFrom::Start(0))?;
     Ok((out, size))
 }

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use berth_layer::{LayerDigester, LayerDigests, LayerOptions};
+use berth_layer::{LayerDigests, LayerOptions};
 
 use super::GlobalArgs;
 
@@ -19,9 +19,6 @@ pub(crate) struct Args {
     image_json: Option<PathBuf>,
 }
 
-/// Size of the reads fed to the digester.
-const CHUNK: usize = 1 << 20;
-
 pub(crate) fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
     let json = match &args.image_json {
         Some(path) => std::fs::read(path).with_context(|| format!("read {}", path.display()))?,
@@ -34,20 +31,13 @@ pub(crate) fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Streams `reader` through the digester in [`CHUNK`]-sized reads. Lenient: bytes that are not
-/// a (gzipped) tar still get their blob digests and payload checksum, and the archive error is
-/// reported as `archive_error`.
-fn digest(mut reader: impl Read, json: Vec<u8>) -> anyhow::Result<LayerDigests> {
-    let mut digester = LayerDigester::new(LayerOptions::new().extra(json).lenient(true));
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        digester.update(&buf[..n])?;
-    }
-    Ok(digester.finish()?)
+/// Streams `reader` through the pipelined digester (`berth_pipeline`: inflate or half the
+/// hashing on this thread, the rest on a worker; the same results as `berth_layer`'s
+/// single-threaded engine). Lenient: bytes that are not a (gzipped) tar still get their blob
+/// digests and payload checksum, and the archive error is reported as `archive_error`.
+fn digest(reader: impl Read, json: Vec<u8>) -> anyhow::Result<LayerDigests> {
+    let opts = LayerOptions::new().extra(json).lenient(true);
+    Ok(berth_pipeline::digest_reader(reader, opts)?)
 }
 
 /// One `label: value` per line, or one JSON object (sizes and counts as numbers).
