@@ -1,7 +1,7 @@
 //! Layer digests on two threads, with the same results as [`berth_layer::LayerDigester`].
 //!
 //! [`berth_layer`] splits the work into stages ([`BlobDigester`], [`Decoder`],
-//! [`TarDigester`]); this adapter runs them on two cores:
+//! [`TarDigester`](berth_layer::TarDigester)); this adapter runs them on two cores:
 //!
 //! ```text
 //!             caller's thread                         worker thread
