@@ -1,5 +1,7 @@
 //! The TarSum rows of `testdata/tarsum/VECTORS.md`, shared by `berth-layer`'s and
-//! `berth-pipeline`'s vector tests (included by path).
+//! `berth-pipeline`'s vector tests (included by path), and the check of one result against a row.
+
+use berth_layer::{Compression, LayerDigests};
 
 /// (layer, json or "", expected v0, expected dev) from VECTORS.md; "" = not asserted upstream.
 pub(crate) const ROWS: &[(&str, &str, &str, &str)] = &[
@@ -46,3 +48,25 @@ pub(crate) const ROWS: &[(&str, &str, &str, &str)] = &[
         "",
     ),
 ];
+
+/// Asserts that `out` is the result for a row's layer: its compression, TarSum v0, dev and v1 (when
+/// the row asserts them), and the sizes of the tar and of the blob it was sent as.
+#[track_caller]
+pub(crate) fn assert_row(
+    out: &LayerDigests,
+    compression: Compression,
+    (v0, dev): (&str, &str),
+    (tar_len, blob_len): (usize, usize),
+    ctx: &str,
+) {
+    assert_eq!(out.compression, compression, "{ctx}");
+    let t = out.tar().unwrap();
+    assert_eq!(t.tarsum_v0.unwrap().to_string(), v0, "{ctx}");
+    if !dev.is_empty() {
+        assert_eq!(t.tarsum_dev.unwrap().to_string(), dev, "{ctx}");
+        let v1 = dev.replace("tarsum.dev+", "tarsum.v1+");
+        assert_eq!(t.tarsum_v1.unwrap().to_string(), v1, "{ctx}");
+    }
+    assert_eq!(t.size, tar_len as u64, "{ctx}");
+    assert_eq!(out.blob.size, blob_len as u64, "{ctx}");
+}
