@@ -20,6 +20,9 @@
 //! the layer size; only TarSum's per-entry list (80 bytes an entry) grows with the number of
 //! files.
 //!
+//! [`ParallelGzip`] is the other direction, for pushes: gzip compressed on every core (pigz's
+//! method), one standard gzip member.
+//!
 //! Errors: in strict mode an archive error found by the worker is returned by a later
 //! [`update`](PipelinedDigester::update) or by [`finish`](PipelinedDigester::finish); the
 //! error returned is the one the single-threaded engine returns.
@@ -43,6 +46,7 @@
 #![deny(missing_docs)]
 
 mod buffers;
+mod gzip;
 mod split;
 mod worker;
 
@@ -52,6 +56,7 @@ use std::sync::Arc;
 use berth_layer::{BlobDigester, Compression, Decoder, LayerDigests, LayerError, LayerOptions};
 
 use buffers::{BUF, Buf, Pool};
+pub use gzip::{DEFAULT_BLOCK, ParallelGzip, default_threads};
 pub use split::SplitDigester;
 use worker::{Msg, Worker};
 
