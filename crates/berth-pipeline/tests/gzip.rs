@@ -143,6 +143,20 @@ fn header_and_trailer_match_rfc_1952() {
     }
 }
 
+#[test]
+fn the_output_does_not_depend_on_the_thread_count() {
+    let data = text(2 << 20);
+    for level in [1, 6] {
+        let one = compress(&data, level, 1, 64 * 1024);
+        for threads in [2, 3, 4] {
+            assert!(
+                compress(&data, level, threads, 64 * 1024) == one,
+                "level {level}, {threads} threads"
+            );
+        }
+    }
+}
+
 /// Raw deflate of each block on its own (no dictionary), as a reference for the loss.
 fn independent_blocks_size(data: &[u8], block: usize) -> usize {
     let mut total = 18;
