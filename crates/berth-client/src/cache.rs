@@ -1,8 +1,14 @@
 //! The layer cache used by pulls: layer blobs exactly as the registry served them, with their json.
 //!
 //! A layer is streamed into `<id>.partial` while being digested; only a complete, verified body
-//! is renamed to `<id>.layer`, and its json is written to `<id>.json` next to it. A later pull
-//! finds complete layers here and does not download them again.
+//! is renamed to `<id>.layer`, and its json and its payload checksum and size are written to
+//! `<id>.json` and `<id>.sum` next to it. A later pull finds complete layers here and does not
+//! download them again.
+//!
+//! The cache is not `fsync`ed (neither is docker's layer store): instead a cached layer is
+//! verified against its `<id>.sum` every time it is used ([`LayerCache::read_verified`]), so a
+//! file damaged by a crash, a full disk or anything else is found, removed, and downloaded again
+//! by the next pull rather than trusted.
 //!
 //! A pull that fails keeps its `<id>.partial` files ([`LayerCache::keep`]); the next pull offers
 //! them to the session ([`LayerCache::partial_ids`]), which asks the registry for the rest with
@@ -10,13 +16,16 @@
 //! covers the whole layer. A `.partial` file is never taken for a complete layer: only
 //! [`LayerCache::complete`] turns one into a `.layer`, after the session accepted it.
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use berth_layer::{BlobDigester, LayerOptions};
 
 use crate::archive::is_image_id;
+
+/// Bytes read from the network or a kept file at a time.
+const CHUNK: usize = 256 * 1024;
 
 /// A directory of cached layers.
 #[derive(Debug, Clone)]
@@ -70,9 +79,13 @@ impl LayerCache {
         self.dir.join(format!("{id}.partial"))
     }
 
+    fn sum_path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.sum"))
+    }
+
     /// The cached json of `id`, if its layer is complete too.
     pub fn complete_json(&self, id: &str) -> Option<Vec<u8>> {
-        if !is_image_id(id) || !self.layer_path(id).is_file() {
+        if !is_image_id(id) || !self.layer_path(id).is_file() || !self.sum_path(id).is_file() {
             return None;
         }
         fs::read(self.json_path(id)).ok()
@@ -91,8 +104,60 @@ impl LayerCache {
                     .and_then(|n| n.strip_suffix(".layer"))
                     .map(str::to_owned)
             })
-            .filter(|id| is_image_id(id) && self.json_path(id).is_file())
+            .filter(|id| {
+                is_image_id(id) && self.json_path(id).is_file() && self.sum_path(id).is_file()
+            })
             .collect()
+    }
+
+    /// Reads the complete layer of `id` into `consume`, checking it against the payload
+    /// checksum and size recorded when it was stored (`json` is the image's json). Returns
+    /// `Ok(false)` if `consume` refused the bytes before the end.
+    ///
+    /// A layer that does not match is removed from the cache, and the error says to pull again.
+    pub fn read_verified(
+        &self,
+        id: &str,
+        json: &[u8],
+        consume: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> anyhow::Result<bool> {
+        let path = self.layer_path(id);
+        let recorded = fs::read_to_string(self.sum_path(id))
+            .with_context(|| format!("cannot read the checksum of the cached layer of {id}"))?;
+        let mut file =
+            File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut digester = BlobDigester::new(json);
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = file
+                .read(&mut buf)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            if n == 0 {
+                break;
+            }
+            digester.update(&buf[..n]);
+            if consume(&buf[..n]).is_err() {
+                return Ok(false);
+            }
+        }
+        let size = digester.size();
+        let found = format!("{} {size}\n", digester.finish().payload);
+        if found != recorded {
+            self.forget(id);
+            anyhow::bail!(
+                "the cached layer of {id} is damaged (it does not match its checksum); it was \
+                 removed from the cache {}, pull again",
+                self.dir.display()
+            );
+        }
+        Ok(true)
+    }
+
+    /// Removes the complete entry of `id` (layer, json and checksum).
+    pub fn forget(&self, id: &str) {
+        let _ = fs::remove_file(self.layer_path(id));
+        let _ = fs::remove_file(self.sum_path(id));
+        let _ = fs::remove_file(self.json_path(id));
     }
 
     /// Layers partly downloaded by an earlier pull: `(id, bytes kept)`, for
@@ -119,17 +184,31 @@ impl LayerCache {
     ///   `offset` bytes;
     /// * otherwise `offset` 0 truncates `<id>.partial`, and a larger `offset` reopens the bytes an
     ///   earlier run kept there: they are cut to `offset` and hashed again with `json`.
+    ///
+    /// The `offset` bytes kept are passed to `kept`, in order, so that whatever consumes the
+    /// layer (the archive being written) sees it from its first byte.
     pub fn begin(
         &self,
         id: &str,
         json: &[u8],
         previous: Option<Download>,
         offset: u64,
+        kept: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> anyhow::Result<Download> {
         let path = self.partial_path(id);
         if let Some(mut download) = previous {
             if offset > 0 && download.received == offset {
                 download.file.flush()?;
+                let mut reread =
+                    File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                let mut buf = vec![0u8; CHUNK];
+                let mut left = offset;
+                while left > 0 {
+                    let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
+                    reread.read_exact(&mut buf[..want])?;
+                    kept(&buf[..want])?;
+                    left -= want as u64;
+                }
                 return Ok(download);
             }
         }
@@ -155,22 +234,23 @@ impl LayerCache {
             .with_context(|| {
                 format!("cannot resume the layer of {id} at byte {offset}: nothing was kept")
             })?;
-        let kept = file.metadata()?.len();
-        if kept < offset {
+        let on_disk = file.metadata()?.len();
+        if on_disk < offset {
             anyhow::bail!(
-                "cannot resume the layer of {id} at byte {offset}: only {kept} bytes were kept"
+                "cannot resume the layer of {id} at byte {offset}: only {on_disk} bytes were kept"
             );
         }
         file.set_len(offset)?;
         // The payload checksum covers the whole layer: hash the kept bytes first.
         let mut digester = BlobDigester::new(json);
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; CHUNK];
         loop {
             let n = file.read(&mut buf)?;
             if n == 0 {
                 break;
             }
             digester.update(&buf[..n]);
+            kept(&buf[..n])?;
         }
         if digester.size() != offset {
             anyhow::bail!("{} changed while it was read", path.display());
@@ -185,13 +265,21 @@ impl LayerCache {
         })
     }
 
-    /// Moves a finished download, accepted by the session, into place with its json.
+    /// Moves a finished download, accepted by the session, into place with its json and its
+    /// payload checksum and size (`<id>.sum`, written last: an entry without it is incomplete).
     pub fn complete(&self, id: &str, json: &[u8], finished: Finished) -> anyhow::Result<()> {
+        let _ = fs::remove_file(self.sum_path(id));
         let json_tmp = self.dir.join(format!("{id}.json.partial"));
         fs::write(&json_tmp, json)?;
         fs::rename(&json_tmp, self.json_path(id))?;
         fs::rename(&finished.path, self.layer_path(id))
             .with_context(|| format!("cannot store the layer of {id} in the cache"))?;
+        let sum_tmp = self.dir.join(format!("{id}.sum.partial"));
+        fs::write(
+            &sum_tmp,
+            format!("{} {}\n", finished.payload_checksum, finished.received),
+        )?;
+        fs::rename(&sum_tmp, self.sum_path(id))?;
         Ok(())
     }
 
@@ -235,9 +323,9 @@ impl Download {
         self.reused
     }
 
-    /// Ends a download whose body ended normally: flushes the file and computes the payload
-    /// checksum `sha256(json + "\n" + layer)`. The file stays `<id>.partial` until
-    /// [`LayerCache::complete`].
+    /// Ends a download whose body ended normally: flushes the file (not to disk: see the
+    /// [module docs](self)) and computes the payload checksum `sha256(json + "\n" + layer)`.
+    /// The file stays `<id>.partial` until [`LayerCache::complete`].
     pub fn finish(self) -> anyhow::Result<Finished> {
         let Self {
             mut file,
@@ -247,7 +335,6 @@ impl Download {
             reused,
         } = self;
         file.flush()?;
-        file.sync_all()?;
         drop(file);
         Ok(Finished {
             payload_checksum: digester.finish().payload.to_string(),
@@ -257,25 +344,28 @@ impl Download {
         })
     }
 
-    /// Copies `body` into the partial file and the digester until it ends or breaks; calls
-    /// `on_progress(received)` as bytes arrive. Returns `Ok(())` when the body ended normally.
+    /// Copies `body` into the partial file, the digester and `forward` until it ends or
+    /// breaks; calls `on_progress(received)` as bytes arrive. Returns `Ok(())` when the body
+    /// ended normally.
     pub fn receive(
         &mut self,
         body: &mut dyn Read,
+        forward: &mut dyn FnMut(&[u8]) -> io::Result<()>,
         on_progress: &mut dyn FnMut(u64),
     ) -> Result<(), ReceiveError> {
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; CHUNK];
         loop {
             let n = match body.read(&mut buf) {
                 Ok(0) => return Ok(()),
                 Ok(n) => n,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => return Err(ReceiveError::Network(err)),
             };
             self.file
                 .write_all(&buf[..n])
                 .map_err(ReceiveError::Local)?;
             self.digester.update(&buf[..n]);
+            forward(&buf[..n]).map_err(ReceiveError::Forward)?;
             self.received += n as u64;
             on_progress(self.received);
         }
@@ -286,9 +376,11 @@ impl Download {
 #[derive(Debug)]
 pub enum ReceiveError {
     /// Reading the body failed (connection closed, timeout): the download may be resumed.
-    Network(std::io::Error),
+    Network(io::Error),
     /// Writing the cache file failed (disk full, permissions): the pull must stop.
-    Local(std::io::Error),
+    Local(io::Error),
+    /// The consumer of the bytes (the archive being written) refused them: the pull must stop.
+    Forward(io::Error),
 }
 
 /// A download whose body ended normally, not yet accepted into the cache.
@@ -326,7 +418,9 @@ mod tests {
 
     fn receive(download: &mut Download, bytes: &[u8]) {
         let mut reader = bytes;
-        download.receive(&mut reader, &mut |_| {}).unwrap();
+        download
+            .receive(&mut reader, &mut |_| Ok(()), &mut |_| {})
+            .unwrap();
     }
 
     fn whole_checksum(layer: &[u8]) -> String {
@@ -340,7 +434,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = LayerCache::open(dir.path()).unwrap();
         let layer: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-        let mut first = cache.begin(ID, JSON, None, 0).unwrap();
+        let mut first = cache.begin(ID, JSON, None, 0, &mut |_| Ok(())).unwrap();
         receive(&mut first, &layer[..70_000]);
         cache.keep(first);
         assert_eq!(cache.partial_ids(), [(ID.to_owned(), 70_000)]);
@@ -349,8 +443,16 @@ mod tests {
             "a partial is never complete"
         );
 
-        // The registry honoured `bytes=60000-`: the kept bytes are cut to the offset.
-        let mut second = cache.begin(ID, JSON, None, 60_000).unwrap();
+        // The registry honoured `bytes=60000-`: the kept bytes are cut to the offset, and
+        // handed on again from the first byte.
+        let mut fed = Vec::new();
+        let mut second = cache
+            .begin(ID, JSON, None, 60_000, &mut |b| {
+                fed.extend_from_slice(b);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(fed, layer[..60_000]);
         assert!(second.reused());
         assert_eq!(second.received, 60_000);
         receive(&mut second, &layer[60_000..]);
@@ -364,20 +466,100 @@ mod tests {
     }
 
     #[test]
+    fn a_download_resumed_in_the_same_run_hands_on_its_bytes_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = LayerCache::open(dir.path()).unwrap();
+        let layer: Vec<u8> = (0..700_000u32).map(|i| (i % 253) as u8).collect();
+        let mut forwarded = Vec::new();
+        let mut first = cache.begin(ID, JSON, None, 0, &mut |_| Ok(())).unwrap();
+        first
+            .receive(
+                &mut &layer[..600_000],
+                &mut |b| {
+                    forwarded.extend_from_slice(b);
+                    Ok(())
+                },
+                &mut |_| {},
+            )
+            .unwrap();
+        assert_eq!(forwarded, layer[..600_000]);
+        // The connection broke; the registry resumes at 600000 in the same run.
+        let mut fed = Vec::new();
+        let mut again = cache
+            .begin(ID, JSON, Some(first), 600_000, &mut |b| {
+                fed.extend_from_slice(b);
+                Ok(())
+            })
+            .unwrap();
+        assert!(!again.reused(), "no bytes of an earlier run");
+        assert_eq!(fed, layer[..600_000]);
+        receive(&mut again, &layer[600_000..]);
+        let finished = again.finish().unwrap();
+        assert_eq!(finished.payload_checksum, whole_checksum(&layer));
+    }
+
+    #[test]
+    fn a_refusing_consumer_stops_the_download() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = LayerCache::open(dir.path()).unwrap();
+        let mut download = cache.begin(ID, JSON, None, 0, &mut |_| Ok(())).unwrap();
+        let result = download.receive(
+            &mut &b"not a layer"[..],
+            &mut |_| Err(io::Error::other("refused")),
+            &mut |_| {},
+        );
+        assert!(matches!(result, Err(ReceiveError::Forward(e)) if e.to_string() == "refused"));
+    }
+
+    #[test]
+    fn a_cached_layer_is_checked_against_its_recorded_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = LayerCache::open(dir.path()).unwrap();
+        let layer: Vec<u8> = (0..300_000u32).map(|i| (i % 249) as u8).collect();
+        let mut download = cache.begin(ID, JSON, None, 0, &mut |_| Ok(())).unwrap();
+        receive(&mut download, &layer);
+        cache
+            .complete(ID, JSON, download.finish().unwrap())
+            .unwrap();
+        assert_eq!(cache.complete_ids(), [ID.to_owned()]);
+
+        let mut read = Vec::new();
+        let whole = cache
+            .read_verified(ID, JSON, &mut |b| {
+                read.extend_from_slice(b);
+                Ok(())
+            })
+            .unwrap();
+        assert!(whole);
+        assert_eq!(read, layer);
+
+        // One flipped byte: refused and removed.
+        let mut damaged = layer.clone();
+        damaged[123_456] ^= 1;
+        fs::write(cache.layer_path(ID), &damaged).unwrap();
+        let err = cache.read_verified(ID, JSON, &mut |_| Ok(())).unwrap_err();
+        assert!(format!("{err:#}").contains("is damaged"), "{err:#}");
+        assert!(cache.complete_ids().is_empty());
+        assert!(cache.complete_json(ID).is_none());
+    }
+
+    #[test]
     fn offset_zero_truncates_and_too_large_an_offset_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let cache = LayerCache::open(dir.path()).unwrap();
-        let mut first = cache.begin(ID, JSON, None, 0).unwrap();
+        let mut first = cache.begin(ID, JSON, None, 0, &mut |_| Ok(())).unwrap();
         receive(&mut first, b"stale bytes");
         cache.keep(first);
-        let err = cache.begin(ID, JSON, None, 12).unwrap_err();
+        let err = cache
+            .begin(ID, JSON, None, 12, &mut |_| Ok(()))
+            .unwrap_err();
         assert!(
             format!("{err:#}").contains("only 11 bytes were kept"),
             "{err:#}"
         );
 
         // The registry ignored Range (200): start again from nothing.
-        let mut again = cache.begin(ID, JSON, None, 0).unwrap();
+        let mut again = cache.begin(ID, JSON, None, 0, &mut |_| Ok(())).unwrap();
         assert!(!again.reused());
         receive(&mut again, b"fresh");
         let finished = again.finish().unwrap();
@@ -415,14 +597,14 @@ mod tests {
         gz.write_all(&tar).unwrap();
         let gz = gz.finish().unwrap();
 
-        let mut good = cache.begin(ID, JSON, None, 0).unwrap();
+        let mut good = cache.begin(ID, JSON, None, 0, &mut |_| Ok(())).unwrap();
         receive(&mut good, &gz);
         good.finish().unwrap().check_archive().unwrap();
 
         let mut bad_bytes = gz.clone();
         let middle = bad_bytes.len() / 2;
         bad_bytes[middle] ^= 0x55;
-        let mut bad = cache.begin(ID, JSON, None, 0).unwrap();
+        let mut bad = cache.begin(ID, JSON, None, 0, &mut |_| Ok(())).unwrap();
         receive(&mut bad, &bad_bytes);
         assert!(bad.finish().unwrap().check_archive().is_err());
     }

@@ -2,10 +2,13 @@
 //! archive.
 //!
 //! Layer bodies are streamed into the [`LayerCache`] while their payload checksum is computed
-//! (the session verifies it against `X-Docker-Checksum-Payload`); a body that breaks off is reported
-//! with `handle_layer_interrupted` and the session resumes it with `Range` when the registry allows.
-//! The archive is written only after the session succeeded, to a temporary file renamed into
-//! place at the end ([`ArchiveWriter`]).
+//! (the session verifies it against `X-Docker-Checksum-Payload`), and at the same time unpacked
+//! into the archive by a worker thread ([`LayerStream`]), so inflating runs beside the download
+//! and each layer is read once. A body that breaks off is reported with
+//! `handle_layer_interrupted` and the session resumes it with `Range` when the registry allows;
+//! its image is taken out of the archive again and unpacked from its first byte when the rest
+//! comes. The archive is a temporary file renamed into place only when the pull succeeded
+//! ([`ArchiveWriter`]); layers already in the cache are unpacked into it at the end.
 //!
 //! A pull that fails keeps the bytes of interrupted layers in the cache; the next pull passes them
 //! as `PullConfig::partial`, so the session asks for the rest with `Range`. A layer is accepted
@@ -13,6 +16,7 @@
 //! none and the layer includes bytes of an earlier run, it must also be a valid gzip/tar.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -23,7 +27,7 @@ use berth_model::pull::{
 use berth_model::{ImageId, RepoName, Tag};
 use bytes::Bytes;
 
-use crate::archive::{ArchiveWriter, decompress_layer};
+use crate::archive::{ArchiveWriter, LayerStream};
 use crate::cache::{Download, Finished, LayerCache, ReceiveError};
 use crate::progress::Progress;
 use crate::session::{Client, with_hint};
@@ -31,6 +35,10 @@ use crate::transport::Payload;
 
 /// Emit a byte-progress message at most every this many bytes.
 const PROGRESS_STEP: u64 = 256 * 1024;
+
+/// Why a layer resumed from an earlier pull's bytes failed, and what to do.
+const RESUMED_HINT: &str =
+    "it was resumed from a partial download of an earlier pull, which is now deleted; pull again";
 
 /// What a pull wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +104,10 @@ impl Client {
             .filter_map(|(id, kept)| Some((ImageId::parse(&id).ok()?, kept)))
             .collect();
         let mut session = PullSession::new(config).map_err(anyhow::Error::new)?;
+        // Layers are unpacked into the archive while they download; it is renamed into place
+        // only when complete, and deleted on failure.
+        let mut writer = ArchiveWriter::create(request.output)
+            .with_context(|| format!("cannot write {}", request.output.display()))?;
         let mut gathered = Gathered::default();
         let mut queue: VecDeque<(RequestId, Request)> = VecDeque::new();
         let result = loop {
@@ -110,6 +122,7 @@ impl Client {
                 &mut queue,
                 &mut gathered,
                 cache,
+                &mut writer,
                 id,
                 req,
                 progress,
@@ -132,7 +145,7 @@ impl Client {
                 self.server(),
             ));
         }
-        let summary = write_archive(request, cache, &gathered)
+        let summary = write_archive(request, cache, &gathered, writer)
             .with_context(|| format!("cannot write {}", request.output.display()))?;
         Ok(summary)
     }
@@ -144,6 +157,7 @@ impl Client {
         queue: &mut VecDeque<(RequestId, Request)>,
         gathered: &mut Gathered,
         cache: &LayerCache,
+        writer: &mut ArchiveWriter,
         id: RequestId,
         request: Request,
         progress: &mut dyn Progress,
@@ -199,7 +213,6 @@ impl Client {
         let key = image.as_str().to_owned();
         let json = gathered.jsons.get(&key).cloned().unwrap_or_default();
         let previous = gathered.downloads.remove(&key);
-        let mut download = cache.begin(&key, &json, previous, offset)?;
         let total = size.unwrap_or(0);
         let mut last = 0u64;
         let short = image.short().to_owned();
@@ -215,33 +228,86 @@ impl Client {
         };
         // flows.md §2: "416 with an empty body when received == size means done"; whatever
         // body a 416 carries is not layer data.
-        let mut reader: Box<dyn std::io::Read> = if parts.status.as_u16() == 416 {
+        let mut reader: Box<dyn Read> = if parts.status.as_u16() == 416 {
             Box::new(std::io::empty())
         } else {
             Box::new(body.into_reader())
         };
-        match download.receive(&mut reader, &mut on_progress) {
-            Ok(()) => {
+        let entry = writer.begin_layer(&key, &json)?;
+        let received = std::thread::scope(|scope| {
+            let mut stream = LayerStream::start(scope, writer.layer_out());
+            let mut download = cache.begin(&key, &json, previous, offset, &mut |kept| {
+                stream.update(kept)
+            })?;
+            let outcome = download.receive(
+                &mut reader,
+                &mut |bytes| stream.update(bytes),
+                &mut on_progress,
+            );
+            Ok::<_, anyhow::Error>(match outcome {
+                Ok(()) => match stream.finish() {
+                    Ok(_) => Received::Complete(download),
+                    Err(err) => Received::Refused(download, err),
+                },
+                Err(ReceiveError::Forward(_)) => match stream.finish() {
+                    Err(err) => Received::Refused(download, err),
+                    Ok(_) => Received::Refused(
+                        download,
+                        anyhow::anyhow!("the layer decoder stopped early"),
+                    ),
+                },
+                Err(ReceiveError::Network(err)) => {
+                    stream.abandon();
+                    Received::Interrupted(download, err)
+                }
+                Err(ReceiveError::Local(err)) => {
+                    stream.abandon();
+                    cache.discard(download);
+                    return Err(anyhow::Error::new(err).context(format!(
+                        "cannot write the layer of {key} to the cache {}",
+                        cache.dir().display()
+                    )));
+                }
+            })
+        })?;
+        match received {
+            Received::Complete(download) => {
+                writer.end_layer(entry)?;
                 let finished = download.finish()?;
                 self.accept_layer(session, cache, id, &key, &json, finished)?;
                 gathered.downloaded += 1;
             }
-            Err(ReceiveError::Network(err)) => {
+            Received::Interrupted(download, err) => {
+                writer.abandon_layer(entry)?;
                 let received = download.received;
                 tracing::warn!(image = %key, received, error = %err, "layer download interrupted");
                 gathered.downloads.insert(key, download);
                 session.handle_layer_interrupted(id, received)?;
             }
-            Err(ReceiveError::Local(err)) => {
+            Received::Refused(download, err) => {
+                // Not layer data: a later pull must not resume from these bytes.
+                let reused = download.reused();
                 cache.discard(download);
-                return Err(anyhow::Error::new(err).context(format!(
-                    "cannot write the layer of {key} to the cache {}",
-                    cache.dir().display()
-                )));
+                let err = err.context(format!("the layer of {key} cannot be unpacked"));
+                return Err(if reused {
+                    err.context(RESUMED_HINT)
+                } else {
+                    err
+                });
             }
         }
         Ok(())
     }
+}
+
+/// How the body of a layer went.
+enum Received {
+    /// The body ended normally and decoded.
+    Complete(Download),
+    /// The connection broke: the session may resume it.
+    Interrupted(Download, std::io::Error),
+    /// The bytes are not a gzip or tar blob (or the archive cannot be written).
+    Refused(Download, anyhow::Error),
 }
 
 impl Client {
@@ -260,8 +326,7 @@ impl Client {
         finished: Finished,
     ) -> anyhow::Result<()> {
         let reused = finished.reused;
-        let hint = "it was resumed from a partial download of an earlier pull, which is now \
-                    deleted; pull again";
+        let hint = RESUMED_HINT;
         if reused && !session.expects_payload_checksum() {
             if let Err(err) = finished.check_archive() {
                 cache.discard_finished(finished);
@@ -350,6 +415,7 @@ fn write_archive(
     request: &PullRequest<'_>,
     cache: &LayerCache,
     gathered: &Gathered,
+    mut writer: ArchiveWriter,
 ) -> anyhow::Result<PullSummary> {
     let tags: BTreeMap<String, String> = gathered
         .tags
@@ -360,7 +426,6 @@ fn write_archive(
     if tags.is_empty() {
         bail!("the registry returned no image for {}", request.repo);
     }
-    let mut writer = ArchiveWriter::create(request.output)?;
     for top in tags.values() {
         let mut chain = Vec::new();
         let mut next = Some(top.clone());
@@ -379,10 +444,7 @@ fn write_archive(
             if writer.contains(&id) {
                 continue;
             }
-            let (layer, size) = decompress_layer(&cache.layer_path(&id), cache.dir())
-                .with_context(|| format!("cannot decompress the layer of {id}"))?;
-            let mut layer = std::io::BufReader::with_capacity(1 << 20, layer);
-            writer.add_image(&id, &json, &mut layer, size)?;
+            add_cached(&mut writer, cache, &id, &json)?;
         }
     }
     for (tag, id) in &tags {
@@ -396,4 +458,37 @@ fn write_archive(
         images,
         downloaded: gathered.downloaded,
     })
+}
+
+/// Unpacks a complete layer from the cache into the archive (inflating on worker threads while
+/// this one checks it against its recorded checksum). A damaged layer is removed from the cache.
+fn add_cached(
+    writer: &mut ArchiveWriter,
+    cache: &LayerCache,
+    id: &str,
+    json: &[u8],
+) -> anyhow::Result<()> {
+    let entry = writer.begin_layer(id, json)?;
+    let (read, unpacked) = std::thread::scope(|scope| {
+        let mut stream = LayerStream::start(scope, writer.layer_out());
+        let read = cache.read_verified(id, json, &mut |bytes| stream.update(bytes));
+        (read, stream.finish())
+    });
+    let damaged = |err: anyhow::Error| {
+        cache.forget(id);
+        err.context(format!(
+            "the cached layer of {id} is damaged; it was removed from the cache {}, pull again",
+            cache.dir().display()
+        ))
+    };
+    match (read, unpacked) {
+        // The checksum check names the damage best.
+        (Err(err), _) => Err(err),
+        (Ok(_), Err(err)) => Err(damaged(err)),
+        (Ok(false), Ok(_)) => Err(damaged(anyhow::anyhow!("the layer decoder stopped early"))),
+        (Ok(true), Ok(_)) => {
+            writer.end_layer(entry)?;
+            Ok(())
+        }
+    }
 }

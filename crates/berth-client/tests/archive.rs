@@ -4,8 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use berth_client::archive::{
-    ArchiveWriter, Compression, SAMPLE_IDS, SAMPLE_REPO, SavedArchive, decompress_layer,
-    write_sample_archive,
+    ArchiveWriter, LayerStream, SAMPLE_IDS, SAMPLE_REPO, SavedArchive, write_sample_archive,
 };
 
 fn sample(dir: &Path) -> std::path::PathBuf {
@@ -146,23 +145,55 @@ fn corrupt_and_incomplete_archives_are_rejected() {
 }
 
 #[test]
-fn gzip_and_plain_layers_decompress() {
+fn streamed_layers_are_unpacked_sized_and_abandoned_cleanly() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let plain = b"plain layer bytes".repeat(100);
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(&plain).unwrap();
     let gz = enc.finish().unwrap();
-    assert_eq!(Compression::detect(&gz), Compression::Gzip);
-    assert_eq!(Compression::detect(b"BZh91AY"), Compression::Bzip2);
-    let blob = dir.path().join("blob");
-    for bytes in [&gz[..], &plain[..]] {
-        std::fs::write(&blob, bytes).unwrap();
-        let (mut file, size) = decompress_layer(&blob, dir.path()).unwrap();
-        let mut out = Vec::new();
-        file.read_to_end(&mut out).unwrap();
-        assert_eq!((size, out), (plain.len() as u64, plain.clone()));
+    let out = dir.path().join("streamed.tar");
+    let mut writer = ArchiveWriter::create(&out).unwrap();
+    let stream = |writer: &mut ArchiveWriter, id: &str, blob: &[u8]| {
+        let json = format!("{{\"id\":\"{id}\"}}\n");
+        let entry = writer.begin_layer(id, json.as_bytes()).unwrap();
+        let result = std::thread::scope(|s| {
+            let mut stream = LayerStream::start(s, writer.layer_out());
+            for piece in blob.chunks(100) {
+                if stream.update(piece).is_err() {
+                    break;
+                }
+            }
+            stream.finish()
+        });
+        match result {
+            Ok(_) => writer.end_layer(entry).map(drop),
+            Err(err) => {
+                writer.abandon_layer(entry).unwrap();
+                Err(err)
+            }
+        }
+    };
+    stream(&mut writer, SAMPLE_IDS[0], &gz).unwrap();
+    // An xz blob is refused and its image leaves no trace.
+    let err = stream(&mut writer, SAMPLE_IDS[1], b"\xfd7zXZ\x00rest").unwrap_err();
+    assert!(format!("{err:#}").contains("Xz"), "{err:#}");
+    assert!(!writer.contains(SAMPLE_IDS[1]));
+    stream(&mut writer, SAMPLE_IDS[2], &plain).unwrap();
+    writer.finish().unwrap();
+
+    let archive = SavedArchive::open(&out).unwrap();
+    assert_eq!(archive.len(), 2);
+    assert!(archive.image(SAMPLE_IDS[1]).is_none());
+    for id in [SAMPLE_IDS[0], SAMPLE_IDS[2]] {
+        let image = archive.image(id).unwrap();
+        assert_eq!(image.layer_size, plain.len() as u64);
+        let mut layer = Vec::new();
+        archive
+            .open_layer(image)
+            .unwrap()
+            .read_to_end(&mut layer)
+            .unwrap();
+        assert_eq!(layer, plain);
     }
-    std::fs::write(&blob, b"\xfd7zXZ\x00rest").unwrap();
-    assert!(decompress_layer(&blob, dir.path()).is_err());
 }

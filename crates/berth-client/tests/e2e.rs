@@ -253,3 +253,58 @@ fn a_server_that_keeps_cutting_layers_fails_the_pull_and_leaves_nothing() {
         "the bytes received are kept for the next pull"
     );
 }
+
+#[test]
+fn a_damaged_cached_layer_is_found_removed_and_downloaded_again() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let client = user_client(server.server_addr(), "berth", "sample-pass");
+    let original = push_sample(&client, dir.path());
+    let cache = LayerCache::open(&dir.path().join("cache")).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    pull(
+        &client,
+        SAMPLE_REPO,
+        Some("latest"),
+        &out.join("a.tar"),
+        &cache,
+    )
+    .unwrap();
+
+    // The cache is not fsynced; a crash can leave a layer empty. It must not be trusted.
+    std::fs::write(cache.layer_path(SAMPLE_IDS[1]), b"").unwrap();
+    let err = pull(
+        &client,
+        SAMPLE_REPO,
+        Some("latest"),
+        &out.join("b.tar"),
+        &cache,
+    )
+    .unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.contains(&format!("the cached layer of {} is damaged", SAMPLE_IDS[1])),
+        "{text}"
+    );
+    assert!(text.contains("pull again"), "{text}");
+    assert!(!out.join("b.tar").exists(), "no archive from a failed pull");
+    assert!(
+        !cache.complete_ids().iter().any(|id| id == SAMPLE_IDS[1]),
+        "the damaged layer left the cache"
+    );
+
+    let summary = pull(
+        &client,
+        SAMPLE_REPO,
+        Some("latest"),
+        &out.join("c.tar"),
+        &cache,
+    )
+    .unwrap();
+    assert_eq!((summary.images, summary.downloaded), (3, 1));
+    let pulled = SavedArchive::open(&out.join("c.tar")).unwrap();
+    for id in SAMPLE_IDS {
+        assert_eq!(layer_bytes(&pulled, id), layer_bytes(&original, id));
+    }
+}

@@ -2,13 +2,15 @@
 
 mod read;
 mod sample;
+mod stream;
 mod write;
 
 use std::collections::BTreeMap;
 
 pub use read::{ArchiveImage, SavedArchive};
 pub use sample::{SAMPLE_IDS, SAMPLE_REPO, write_sample_archive};
-pub use write::{ArchiveWriter, Compression, decompress_layer};
+pub use stream::LayerStream;
+pub use write::{ArchiveWriter, LayerEntry};
 
 /// The `repositories` file: repository name → tag → image id.
 pub type RepositoriesMap = BTreeMap<String, BTreeMap<String, String>>;
