@@ -2,25 +2,22 @@
 //! `docker save` archive.
 //!
 //! The session decides every request; this module only executes them. For `PUT …/layer` the
-//! archive's `layer.tar` is gzip-compressed on the fly (docker pushes gzip) and sent with chunked
-//! transfer encoding, while `berth_layer::LayerDigester` digests exactly the bytes sent: the
-//! payload checksum (`sha256(json + "\n" + gzip bytes)`) and TarSum v0 are reported back to the
-//! session with `handle_layer_uploaded`.
+//! archive's `layer.tar` is gzip-compressed on the fly on every core (docker pushes gzip; see
+//! [`LayerCompression`] for the choices) and sent with chunked transfer encoding, while the
+//! digests are computed over exactly the bytes sent: the payload checksum
+//! (`sha256(json + "\n" + blob bytes)`) and TarSum v0 are reported back to the session with
+//! `handle_layer_uploaded`.
 
-use std::cell::{Cell, RefCell};
+mod upload;
+
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{self, Read};
-use std::rc::Rc;
 
 use anyhow::{Context, bail};
-use berth_layer::LayerOptions;
-use berth_model::progress::{ProgressDetail, ProgressMessage};
+use berth_model::progress::ProgressMessage;
 use berth_model::push::{
-    Body, LayerUpload, Output, PushConfig, PushImage, PushSession, Request, RequestId,
-    ResponseMode, image_list,
+    Body, Output, PushConfig, PushImage, PushSession, Request, RequestId, ResponseMode, image_list,
 };
 use berth_model::{ImageId, RepoName, Tag};
-use berth_pipeline::SplitDigester;
 use bytes::Bytes;
 use ureq::http::{HeaderMap, header};
 
@@ -28,9 +25,8 @@ use crate::archive::SavedArchive;
 use crate::progress::Progress;
 use crate::session::{Client, basic_header, with_hint};
 use crate::transport::Payload;
-
-/// Emit a byte-progress message at most every this many bytes.
-const PROGRESS_STEP: u64 = 256 * 1024;
+use upload::UploadStream;
+pub use upload::{LayerCompression, PushOptions};
 
 /// What a push sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,12 +132,25 @@ pub fn image_list_for(
 }
 
 impl Client {
-    /// Pushes `tags` (tag → image id, see [`select_tags`]) of `archive` to `repo`.
+    /// Pushes `tags` (tag → image id, see [`select_tags`]) of `archive` to `repo`, layers
+    /// gzipped at the default level on every core.
     pub fn push(
         &self,
         archive: &SavedArchive,
         repo: &RepoName,
         tags: &BTreeMap<String, String>,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<PushSummary> {
+        self.push_with(archive, repo, tags, &PushOptions::default(), progress)
+    }
+
+    /// [`push`](Self::push) with layers prepared as `options` says.
+    pub fn push_with(
+        &self,
+        archive: &SavedArchive,
+        repo: &RepoName,
+        tags: &BTreeMap<String, String>,
+        options: &PushOptions,
         progress: &mut dyn Progress,
     ) -> anyhow::Result<PushSummary> {
         let images = image_list_for(archive, tags)?;
@@ -181,7 +190,8 @@ impl Client {
             let Some((id, request)) = queue.pop_front() else {
                 bail!("the push session is waiting for a response that was never requested");
             };
-            let outcome = self.execute_push_request(&mut session, archive, id, request, progress);
+            let outcome =
+                self.execute_push_request(&mut session, archive, options, (id, request), progress);
             if let Err(err) = outcome {
                 progress.emit(&ProgressMessage::error(format!("{err:#}"), 0));
                 return Err(with_hint(
@@ -219,8 +229,8 @@ impl Client {
         &self,
         session: &mut PushSession,
         archive: &SavedArchive,
-        id: RequestId,
-        request: Request,
+        options: &PushOptions,
+        (id, request): (RequestId, Request),
         progress: &mut dyn Progress,
     ) -> anyhow::Result<()> {
         let (headers, url) = self.outgoing(&request, "push")?;
@@ -231,8 +241,14 @@ impl Client {
                     .image(image_id.as_str())
                     .with_context(|| format!("image {image_id} is not in the archive"))?;
                 let layer = archive.open_layer(image)?;
-                let mut upload =
-                    UploadStream::new(layer, &image.json, image_id, image.layer_size, progress);
+                let mut upload = UploadStream::new(
+                    layer,
+                    &image.json,
+                    image_id,
+                    image.layer_size,
+                    options,
+                    progress,
+                );
                 let (parts, body) = self
                     .transport()
                     .send_small(
@@ -265,116 +281,6 @@ impl Client {
         debug_assert!(matches!(request.response, ResponseMode::Buffer));
         session.handle_response(id, parts.status, &parts.headers, &body)?;
         Ok(())
-    }
-}
-
-/// The upload body: `layer.tar` → gzip → (digester, progress) → HTTP.
-///
-/// The digests come from a [`SplitDigester`] on a worker thread: the tar digests from the
-/// bytes read from the archive, the blob digests from the gzip bytes sent, so nothing is
-/// inflated again and hashing runs beside compression.
-struct UploadStream<'p, R: Read> {
-    gzip: flate2::read::GzEncoder<Counting<R>>,
-    consumed: Rc<Cell<u64>>,
-    digester: Rc<RefCell<SplitDigester>>,
-    id: String,
-    total: u64,
-    last_report: u64,
-    progress: &'p mut dyn Progress,
-}
-
-impl<'p, R: Read> UploadStream<'p, R> {
-    fn new(
-        layer: R,
-        json: &[u8],
-        id: &ImageId,
-        total: u64,
-        progress: &'p mut dyn Progress,
-    ) -> Self {
-        let options = LayerOptions::new()
-            .extra(json.to_vec())
-            .tarsums(true, false);
-        let consumed = Rc::new(Cell::new(0));
-        let digester = Rc::new(RefCell::new(SplitDigester::new(options)));
-        let counting = Counting {
-            inner: layer,
-            count: Rc::clone(&consumed),
-            digester: Rc::clone(&digester),
-        };
-        Self {
-            gzip: flate2::read::GzEncoder::new(counting, flate2::Compression::default()),
-            consumed,
-            digester,
-            id: id.as_str().to_owned(),
-            total,
-            last_report: 0,
-            progress,
-        }
-    }
-
-    fn report(&mut self, force: bool) {
-        let current = self.consumed.get();
-        if force || current >= self.last_report + PROGRESS_STEP {
-            self.last_report = current;
-            let detail = ProgressDetail::new(
-                i64::try_from(current).unwrap_or(i64::MAX),
-                i64::try_from(self.total).unwrap_or(i64::MAX),
-            );
-            self.progress
-                .emit(&ProgressMessage::pushing(&self.id, Some(detail)));
-        }
-    }
-
-    /// The checksums of everything that was sent.
-    fn finish(self) -> anyhow::Result<LayerUpload> {
-        let Self { gzip, digester, .. } = self;
-        // The encoder's reader holds the other reference to the digester.
-        drop(gzip);
-        let digester = Rc::try_unwrap(digester)
-            .map_err(|_| anyhow::anyhow!("the layer digester is still in use"))?
-            .into_inner();
-        let digests = digester
-            .finish()
-            .context("the layer.tar in the archive is not a valid tar")?;
-        let tarsum = digests
-            .tar()
-            .and_then(|t| t.tarsum_v0)
-            .map(|t| t.to_string())
-            .unwrap_or_default();
-        Ok(LayerUpload {
-            payload_checksum: digests.blob.payload.to_string(),
-            tarsum,
-        })
-    }
-}
-
-impl<R: Read> Read for UploadStream<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.gzip.read(buf)?;
-        if n > 0 {
-            self.digester.borrow_mut().update_blob(&buf[..n]);
-            self.report(false);
-        } else {
-            self.report(true);
-        }
-        Ok(n)
-    }
-}
-
-/// Counts the uncompressed bytes read from the archive (for progress against the layer size)
-/// and passes them to the digester's tar side.
-struct Counting<R> {
-    inner: R,
-    count: Rc<Cell<u64>>,
-    digester: Rc<RefCell<SplitDigester>>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
-        self.digester.borrow_mut().update_tar(&buf[..n])?;
-        Ok(n)
     }
 }
 
@@ -449,38 +355,5 @@ mod tests {
             .collect();
         assert_eq!(tags, [vec![], vec!["1.0"], vec!["latest"]]);
         assert!(list[0].json.ends_with(b"\n"));
-    }
-
-    #[test]
-    fn upload_stream_digests_the_gzip_bytes_it_produces() {
-        let (_dir, archive) = sample();
-        let image = archive.image(SAMPLE_IDS[0]).unwrap();
-        let id = ImageId::parse(&image.id).unwrap();
-        let mut messages = Vec::new();
-        let mut sink = |m: &ProgressMessage| messages.push(m.clone());
-        let mut stream = UploadStream::new(
-            archive.open_layer(image).unwrap(),
-            &image.json,
-            &id,
-            image.layer_size,
-            &mut sink,
-        );
-        let mut sent = Vec::new();
-        stream.read_to_end(&mut sent).unwrap();
-        let upload = stream.finish().unwrap();
-        assert_eq!(&sent[..2], &[0x1f, 0x8b], "gzip on the wire");
-        let mut digester = berth_layer::BlobDigester::new(&image.json);
-        digester.update(&sent);
-        assert_eq!(
-            upload.payload_checksum,
-            digester.finish().payload.to_string()
-        );
-        assert!(
-            upload.tarsum.starts_with("tarsum+sha256:"),
-            "{}",
-            upload.tarsum
-        );
-        let last = messages.last().unwrap().progress_detail.unwrap();
-        assert_eq!((last.current, last.total), (3584, 3584));
     }
 }

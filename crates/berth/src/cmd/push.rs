@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use berth_client::archive::SavedArchive;
-use berth_client::push::select_tags;
+use berth_client::push::{LayerCompression, PushOptions, select_tags};
 use berth_client::reference::Reference;
 use berth_model::RepoName;
 
@@ -17,6 +17,31 @@ pub(crate) struct Args {
     archive: PathBuf,
     /// Destination `[HOST[:PORT]/]NAME[:TAG]`; without a tag every tag in the archive is pushed.
     repo: String,
+    /// How each layer.tar is sent. Registries keep a layer's bytes as they are and docker pulls
+    /// detect gzip or plain tar, so every choice gives a valid image; gzip runs on every core.
+    #[arg(long, value_enum, default_value_t = Compression::Default)]
+    compression: Compression,
+}
+
+/// The values of `--compression`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Compression {
+    /// gzip level 6, what docker pushes: the smallest layers.
+    Default,
+    /// gzip level 1: about twice as fast to compress, layers about a fifth larger.
+    Fast,
+    /// The plain tar: no compression work, the most bytes sent; fastest on a fast network.
+    None,
+}
+
+impl From<Compression> for LayerCompression {
+    fn from(c: Compression) -> Self {
+        match c {
+            Compression::Default => Self::Default,
+            Compression::Fast => Self::Fast,
+            Compression::None => Self::None,
+        }
+    }
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
@@ -40,7 +65,8 @@ pub(crate) fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
         );
     }
     let mut progress = opts.progress();
-    let summary = client.push(&archive, &repo, &tags, progress.as_mut())?;
+    let options = PushOptions::with_compression(args.compression.into());
+    let summary = client.push_with(&archive, &repo, &tags, &options, progress.as_mut())?;
     drop(progress);
     if !opts.quiet && !opts.json {
         let list: Vec<String> = summary.tags.keys().map(|t| format!("{repo}:{t}")).collect();
