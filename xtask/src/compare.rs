@@ -1,5 +1,7 @@
-//! `cargo xtask bench --compare [--size MB] [--seed N] [--runs N] [--dir PATH]`: Berth's layer
-//! engine beside the tools people use today, on the same generated files in one run.
+//! `cargo xtask bench --compare [--size MB] [--seed N] [--runs N] [--dir PATH] [--push-size MB]`:
+//! Berth's layer engine beside the tools people use today, on the same generated files in one
+//! run, then a push and a pull over loopback beside `berth checksum` ([`pushpull`]; a layer of
+//! `--push-size` MB, 1074 by default, that is 1 GiB; `--push-size 0` skips it).
 //!
 //! It builds `berth` and the `berth-pipeline` examples in release mode, generates a layer of
 //! `--size` MB of files (0–4 MiB each) and one of 100,000 files of 0–4 KiB, deterministically
@@ -23,6 +25,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
+use crate::pushpull;
 use crate::util::{self, cargo};
 
 /// Options of `bench --compare`.
@@ -36,6 +39,8 @@ pub(crate) struct CompareArgs {
     pub(crate) runs: u32,
     /// Where the layers are written (kept for later runs with the same seed and size).
     pub(crate) dir: Option<PathBuf>,
+    /// Size of the pushed and pulled layer's tar, in decimal megabytes (0: no push and pull).
+    pub(crate) push_mb: u64,
 }
 
 /// Parses the arguments after `bench --compare`.
@@ -45,6 +50,7 @@ pub(crate) fn parse(args: &[String]) -> anyhow::Result<CompareArgs> {
         seed: 1,
         runs: 3,
         dir: None,
+        push_mb: 1074,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -54,6 +60,11 @@ pub(crate) fn parse(args: &[String]) -> anyhow::Result<CompareArgs> {
             "--seed" => out.seed = value()?.parse().context("`--seed` takes a number")?,
             "--runs" => out.runs = value()?.parse().context("`--runs` takes a number")?,
             "--dir" => out.dir = Some(PathBuf::from(value()?)),
+            "--push-size" => {
+                out.push_mb = value()?
+                    .parse()
+                    .context("`--push-size` takes megabytes (0 for none)")?;
+            }
             other => bail!("unknown flag for `bench --compare`: {other}"),
         }
     }
@@ -222,10 +233,63 @@ pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<()> {
         entries
     );
     peak_rss(&berth, &[&large, &large_gz])?;
+    if args.push_mb > 0 {
+        let layer = dir.join(format!("large-s{}-{}mb.tar", args.seed, args.push_mb));
+        generate(&examples, "large", args.seed, args.push_mb, &layer)?;
+        failed += push_pull(&berth, &layer, &dir.join("pushpull"), args.runs)?;
+    }
     if failed > 0 {
         println!("\n{failed} target(s) not reached on this machine");
     }
     Ok(())
+}
+
+/// Times push and pull of `layer` over loopback ([`pushpull`]) and prints them beside
+/// `berth checksum` of the stored layer; returns the number of targets not reached.
+fn push_pull(berth: &Path, layer: &Path, work: &Path, runs: u32) -> anyhow::Result<usize> {
+    let tar_len = std::fs::metadata(layer)?.len();
+    println!(
+        "\npush and pull over loopback of {} ({tar_len} bytes of tar), best of {runs}:",
+        layer.display()
+    );
+    let timings = pushpull::measure(berth, layer, work, runs)?;
+    let mbps = |secs: f64| tar_len as f64 / secs / 1e6;
+    println!(
+        "{:12} {:>12} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8}",
+        "compression", "stored blob", "push s", "MB/s", "pull s", "MB/s", "checksum s", "MB/s"
+    );
+    for t in &timings {
+        println!(
+            "{:12} {:>12} {:>8.2} {:>8.1} {:>8.2} {:>8.1} {:>10.2} {:>8.1}",
+            t.mode,
+            t.blob_len,
+            t.push,
+            mbps(t.push),
+            t.pull,
+            mbps(t.pull),
+            t.checksum,
+            mbps(t.checksum)
+        );
+    }
+    println!(
+        "\n{:54} {:>7} {:>7}  result",
+        "target (vs berth checksum of the stored layer)", "ratio", "needed"
+    );
+    let mut failed = 0;
+    for t in &timings {
+        for (step, secs) in [("push", t.push), ("pull", t.pull)] {
+            let ratio = t.checksum / secs;
+            let pass = ratio >= 0.8;
+            failed += usize::from(!pass);
+            println!(
+                "{:54} {ratio:>7.2} {:>7.2}  {}",
+                format!("{step} (push --compression {})", t.mode),
+                0.8,
+                if pass { "PASS" } else { "FAIL" }
+            );
+        }
+    }
+    Ok(failed)
 }
 
 /// Writes `out` and `out.gz` with the generator unless they exist.
@@ -302,12 +366,24 @@ mod tests {
     fn parses_flags_with_defaults() {
         let a = parse(&[]).unwrap();
         assert_eq!((a.size_mb, a.seed, a.runs, a.dir), (600, 1, 3, None));
-        let a = parse(&strings("--size 100 --seed 7 --runs 1 --dir /tmp/x")).unwrap();
+        assert_eq!(a.push_mb, 1074, "1 GiB");
+        let a = parse(&strings(
+            "--size 100 --seed 7 --runs 1 --dir /tmp/x --push-size 0",
+        ))
+        .unwrap();
+        assert_eq!(a.push_mb, 0);
         assert_eq!(a.size_mb, 100);
         assert_eq!(a.seed, 7);
         assert_eq!(a.runs, 1);
         assert_eq!(a.dir, Some(PathBuf::from("/tmp/x")));
-        for bad in ["--size", "--size ten", "--fast", "--runs 0", "--size 0"] {
+        for bad in [
+            "--size",
+            "--size ten",
+            "--fast",
+            "--runs 0",
+            "--size 0",
+            "--push-size x",
+        ] {
             assert!(parse(&strings(bad)).is_err(), "{bad}");
         }
     }

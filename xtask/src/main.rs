@@ -6,7 +6,8 @@
 //! cargo xtask ci                    fmt, tidy, clippy, docs, doc tests, bench and fuzz compile, tests
 //! cargo xtask tidy                  repository invariants (also run as `#[test]`s of this crate)
 //! cargo xtask bench [FILTER]        criterion benches, with a MB/s summary
-//! cargo xtask bench --compare       the layer engine beside zcat | sha256sum, openssl, inflate
+//! cargo xtask bench --compare       the layer engine beside zcat | sha256sum, openssl, inflate,
+//!                                   then a 1 GiB push and pull over loopback
 //! cargo xtask fuzz --list           list the fuzz targets
 //! cargo xtask fuzz TARGET --secs N  run one cargo-fuzz target for N seconds
 //! cargo xtask fuzz all --secs N     run every target in turn, N seconds each
@@ -19,6 +20,7 @@ mod ci;
 mod compare;
 mod flags;
 mod fuzz;
+mod pushpull;
 mod tidy;
 mod util;
 
