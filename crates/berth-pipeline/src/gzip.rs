@@ -20,7 +20,15 @@
 //!
 //! The input is read on the caller's thread, in order, so a reader wrapped around it (counting,
 //! hashing) sees every byte as it is consumed. At most `2 × threads` blocks are in flight and
-//! their buffers are recycled, so memory stays flat (a few MiB) whatever the input size.
+//! their buffers are recycled, so memory stays flat whatever the input size (11 MiB peak RSS
+//! for a whole process compressing a 50 MB or a 1 GB tar on 2 threads). The output does not
+//! depend on the number of threads.
+//!
+//! Block size: on a 2-core machine, 64 KiB to 1 MiB blocks gave the same speed within noise on
+//! a 30 MB layer tar, and sizes within 0.5% of each other (level 1: 56.1% of the tar with
+//! 64 KiB blocks, 56.6% with 1 MiB; level 6: 46.2% for all); 256 KiB keeps the per-block costs
+//! (hashing the 32 KiB dictionary, a fresh compressor) small and the memory in flight low.
+//! pigz uses 128 KiB.
 //!
 //! ```
 //! use std::io::Read as _;
