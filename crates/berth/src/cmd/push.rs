@@ -74,3 +74,36 @@ pub(crate) fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    /// `berth push`'s arguments on their own.
+    #[derive(Debug, clap::Parser)]
+    struct Push {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn compression(extra: &[&str]) -> Result<LayerCompression, clap::Error> {
+        let argv = [&["push", "image.tar", "alice/app"], extra].concat();
+        Push::try_parse_from(argv).map(|p| p.args.compression.into())
+    }
+
+    #[test]
+    fn compression_is_docker_s_gzip_unless_asked() {
+        assert_eq!(compression(&[]).unwrap(), LayerCompression::Default);
+        for (value, expected) in [
+            ("default", LayerCompression::Default),
+            ("fast", LayerCompression::Fast),
+            ("none", LayerCompression::None),
+        ] {
+            assert_eq!(compression(&["--compression", value]).unwrap(), expected);
+        }
+        let err = compression(&["--compression", "xz"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
+    }
+}
