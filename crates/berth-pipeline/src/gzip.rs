@@ -1,47 +1,4 @@
 //! [`ParallelGzip`]: gzip on several cores, the way pigz does it, as one standard gzip member.
-//!
-//! The input is cut into blocks ([`DEFAULT_BLOCK`] bytes). Each block is raw-deflated on a worker
-//! thread, primed with the last 32 KiB of the *input* before it as a preset dictionary, so
-//! back-references may reach into the previous block exactly as in a single-threaded stream.
-//! Every block but the last ends with a sync flush (byte-aligned, an empty stored block), the
-//! last with a final block, so the outputs concatenated in order form one valid deflate stream.
-//! The CRC-32 of each block is computed beside it and combined in order for the trailer. As the
-//! dictionaries come from the input, not from the other blocks' output, the blocks are
-//! independent and compress fully in parallel.
-//!
-//! The result is a single RFC 1952 member (header, deflate data, CRC-32, ISIZE) that any gzip
-//! reader accepts. At the same level it is within a fraction of a percent of single-threaded
-//! zlib's size: each block only loses the matches that would start in one block and reach
-//! further back than 32 KiB, plus 5 bytes of sync marker.
-//!
-//! We wrote this rather than use the `gzp` crate: `gzp`'s dictionary mode needs `libz-sys` (C
-//! zlib), which does not build beside our `zlib-rs` flate2; without the dictionary its output is
-//! about 6.5% larger (49.0% instead of 46.0% of a layer tar at level 6).
-//!
-//! The input is read on the caller's thread, in order, so a reader wrapped around it (counting,
-//! hashing) sees every byte as it is consumed. At most `2 × threads` blocks are in flight and
-//! their buffers are recycled, so memory stays flat whatever the input size (11 MiB peak RSS
-//! for a whole process compressing a 50 MB or a 1 GB tar on 2 threads). The output does not
-//! depend on the number of threads.
-//!
-//! Block size: on a 2-core machine, 64 KiB to 1 MiB blocks gave the same speed within noise on
-//! a 30 MB layer tar, and sizes within 0.5% of each other (level 1: 56.1% of the tar with
-//! 64 KiB blocks, 56.6% with 1 MiB; level 6: 46.2% for all); 256 KiB keeps the per-block costs
-//! (hashing the 32 KiB dictionary, a fresh compressor) small and the memory in flight low.
-//! pigz uses 128 KiB.
-//!
-//! ```
-//! use std::io::Read as _;
-//! use berth_pipeline::ParallelGzip;
-//!
-//! let text = b"hello hello hello hello\n".repeat(1000);
-//! let mut gz = Vec::new();
-//! ParallelGzip::new(&text[..], 6, 2).read_to_end(&mut gz)?;
-//! let mut back = Vec::new();
-//! flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut back)?;
-//! assert_eq!(back, text);
-//! # Ok::<(), std::io::Error>(())
-//! ```
 
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -89,7 +46,50 @@ struct Lane {
 }
 
 /// A [`Read`] adapter that yields the gzip of what it reads from `inner`, compressed on
-/// several threads; see the [module documentation](self).
+/// several threads the way pigz does it, as one standard gzip member.
+///
+/// The input is cut into blocks ([`DEFAULT_BLOCK`] bytes). Each block is raw-deflated on a worker
+/// thread, primed with the last 32 KiB of the *input* before it as a preset dictionary, so
+/// back-references may reach into the previous block exactly as in a single-threaded stream.
+/// Every block but the last ends with a sync flush (byte-aligned, an empty stored block), the
+/// last with a final block, so the outputs concatenated in order form one valid deflate stream.
+/// The CRC-32 of each block is computed beside it and combined in order for the trailer. As the
+/// dictionaries come from the input, not from the other blocks' output, the blocks are
+/// independent and compress fully in parallel.
+///
+/// The result is a single RFC 1952 member (header, deflate data, CRC-32, ISIZE) that any gzip
+/// reader accepts. At the same level it is within a fraction of a percent of single-threaded
+/// zlib's size: each block only loses the matches that would start in one block and reach
+/// further back than 32 KiB, plus 5 bytes of sync marker.
+///
+/// We wrote this rather than use the `gzp` crate: `gzp`'s dictionary mode needs `libz-sys` (C
+/// zlib), which does not build beside our `zlib-rs` flate2; without the dictionary its output is
+/// about 6.5% larger (49.0% instead of 46.0% of a layer tar at level 6).
+///
+/// The input is read on the caller's thread, in order, so a reader wrapped around it (counting,
+/// hashing) sees every byte as it is consumed. At most `2 × threads` blocks are in flight and
+/// their buffers are recycled, so memory stays flat whatever the input size (11 MiB peak RSS
+/// for a whole process compressing a 50 MB or a 1 GB tar on 2 threads). The output does not
+/// depend on the number of threads.
+///
+/// Block size: on a 2-core machine, 64 KiB to 1 MiB blocks gave the same speed within noise on
+/// a 30 MB layer tar, and sizes within 0.5% of each other (level 1: 56.1% of the tar with
+/// 64 KiB blocks, 56.6% with 1 MiB; level 6: 46.2% for all); 256 KiB keeps the per-block costs
+/// (hashing the 32 KiB dictionary, a fresh compressor) small and the memory in flight low.
+/// pigz uses 128 KiB.
+///
+/// ```
+/// use std::io::Read as _;
+/// use berth_pipeline::ParallelGzip;
+///
+/// let text = b"hello hello hello hello\n".repeat(1000);
+/// let mut gz = Vec::new();
+/// ParallelGzip::new(&text[..], 6, 2).read_to_end(&mut gz)?;
+/// let mut back = Vec::new();
+/// flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut back)?;
+/// assert_eq!(back, text);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct ParallelGzip<R> {
     inner: R,
     level: u32,
@@ -97,7 +97,7 @@ pub struct ParallelGzip<R> {
     block: usize,
     /// Started on the first read.
     lanes: Vec<Lane>,
-    /// Blocks sent to the workers and not yet collected.
+    /// Blocks sent to the workers, and blocks whose output was collected.
     sent: u64,
     collected: u64,
     /// The last (up to) [`WINDOW`] input bytes read, the dictionary of the next block.
