@@ -23,7 +23,11 @@ const BATCH: usize = 256 * 1024;
 /// Most batches queued for the worker at once.
 const DEPTH: usize = 8;
 
-/// A layer blob being decoded into `out` by worker threads; see the [module docs](self).
+/// A layer blob being unpacked into `out` while it is fed, on two scoped worker threads: one
+/// decodes it with the engine's [`Decoder`] (gzip or plain tar, detected like docker's
+/// `DetectCompression`, the CRC-32 and size of every gzip member checked), the other writes the
+/// tar bytes. Bytes are batched into recycled 256 KiB buffers, a few in flight, so memory stays
+/// flat whatever the layer size.
 pub struct LayerStream<'scope> {
     input: Batcher,
     decoder: ScopedJoinHandle<'scope, anyhow::Result<u64>>,
