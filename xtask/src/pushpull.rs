@@ -13,7 +13,11 @@
 //! * `berth checksum` of the layer exactly as the server stored it (the blob the pull
 //!   downloads), which is "the same layer" of the target.
 //!
-//! Speeds are MB/s of the uncompressed tar, like the rest of the comparison.
+//! Speeds are MB/s of the uncompressed tar, like the rest of the comparison. Each step starts
+//! after a `sync`, so that writing back what an earlier step left in the page cache does not
+//! fall into it; the steps themselves are timed until their process exits (the server's own
+//! `fsync` of an upload is part of the push; a pulled archive is not `fsync`ed, see
+//! `berth_client::archive::ArchiveWriter::finish`).
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -193,8 +197,13 @@ fn one_run(
 }
 
 /// Runs `command` and returns its wall-clock seconds; fails if it fails.
+///
+/// Dirty pages left by the step before (a 1 GiB archive, a pulled image) are written out
+/// first with `sync`, so that the kernel's background write-back of earlier steps does not run
+/// during this one: each step is timed from a clean page cache state.
 fn timed(command: &mut Command) -> anyhow::Result<f64> {
     let shown = util::display(command);
+    let _ = Command::new("sync").status();
     let start = Instant::now();
     let status = command
         .status()

@@ -122,7 +122,9 @@ impl ArchiveWriter {
             .append_data(&mut json_header, format!("{id}/json"), json)?;
         let header_at = self.position()?;
         let placeholder = layer_header(id, 0)?;
-        self.builder.get_mut().write_all(placeholder.as_bytes())?;
+        let out = self.builder.get_mut();
+        out.write_all(placeholder.as_bytes())?;
+        out.flush()?;
         Ok(LayerEntry {
             id: id.to_owned(),
             start,
@@ -131,8 +133,12 @@ impl ArchiveWriter {
     }
 
     /// Where the bytes of the layer started by [`begin_layer`](Self::begin_layer) go.
+    ///
+    /// That is the archive file itself, not the buffer in front of it: layer bytes come in
+    /// large batches, and copying them through the buffer would only cost time.
     pub fn layer_out(&mut self) -> &mut (impl Write + Send + use<>) {
-        self.builder.get_mut()
+        // `begin_layer` left the buffer empty.
+        self.builder.get_mut().get_mut()
     }
 
     /// Completes the layer started by [`begin_layer`](Self::begin_layer): its size is what
