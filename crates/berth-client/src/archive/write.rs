@@ -73,21 +73,11 @@ impl ArchiveWriter {
         layer: &mut dyn Read,
         layer_size: u64,
     ) -> anyhow::Result<()> {
-        if !is_image_id(id) {
-            bail!("refusing to write image {id:?}: not a 64-hex image id");
-        }
+        check_id(id)?;
         if self.written.contains(id) {
             return Ok(());
         }
-        let mut dir = header(tar::EntryType::Directory, 0o755, 0);
-        self.builder
-            .append_data(&mut dir, format!("{id}/"), io::empty())?;
-        let mut version = header(tar::EntryType::Regular, 0o644, 3);
-        self.builder
-            .append_data(&mut version, format!("{id}/VERSION"), &b"1.0"[..])?;
-        let mut json_header = header(tar::EntryType::Regular, 0o644, json.len() as u64);
-        self.builder
-            .append_data(&mut json_header, format!("{id}/json"), json)?;
+        self.append_image_meta(id, json)?;
         let mut layer_header = header(tar::EntryType::Regular, 0o644, layer_size);
         let mut exact = ExactReader {
             inner: layer,
@@ -104,22 +94,12 @@ impl ArchiveWriter {
     /// `<id>/json` and a `<id>/layer.tar` header that [`end_layer`](Self::end_layer) completes.
     /// The layer's bytes are written to [`layer_out`](Self::layer_out) in between.
     pub fn begin_layer(&mut self, id: &str, json: &[u8]) -> anyhow::Result<LayerEntry> {
-        if !is_image_id(id) {
-            bail!("refusing to write image {id:?}: not a 64-hex image id");
-        }
+        check_id(id)?;
         if self.written.contains(id) {
             bail!("image {id} is already in the archive");
         }
         let start = self.position()?;
-        let mut dir = header(tar::EntryType::Directory, 0o755, 0);
-        self.builder
-            .append_data(&mut dir, format!("{id}/"), io::empty())?;
-        let mut version = header(tar::EntryType::Regular, 0o644, 3);
-        self.builder
-            .append_data(&mut version, format!("{id}/VERSION"), &b"1.0"[..])?;
-        let mut json_header = header(tar::EntryType::Regular, 0o644, json.len() as u64);
-        self.builder
-            .append_data(&mut json_header, format!("{id}/json"), json)?;
+        self.append_image_meta(id, json)?;
         let header_at = self.position()?;
         let placeholder = layer_header(id, 0)?;
         let out = self.builder.get_mut();
@@ -130,6 +110,20 @@ impl ArchiveWriter {
             start,
             data_at: header_at + 512,
         })
+    }
+
+    /// Writes `<id>/`, `<id>/VERSION` (`1.0`) and `<id>/json` (verbatim).
+    fn append_image_meta(&mut self, id: &str, json: &[u8]) -> anyhow::Result<()> {
+        let mut dir = header(tar::EntryType::Directory, 0o755, 0);
+        self.builder
+            .append_data(&mut dir, format!("{id}/"), io::empty())?;
+        let mut version = header(tar::EntryType::Regular, 0o644, 3);
+        self.builder
+            .append_data(&mut version, format!("{id}/VERSION"), &b"1.0"[..])?;
+        let mut json_header = header(tar::EntryType::Regular, 0o644, json.len() as u64);
+        self.builder
+            .append_data(&mut json_header, format!("{id}/json"), json)?;
+        Ok(())
     }
 
     /// Where the bytes of the layer started by [`begin_layer`](Self::begin_layer) go.
@@ -233,6 +227,14 @@ pub struct LayerEntry {
     start: u64,
     /// Archive offset of the layer's first byte.
     data_at: u64,
+}
+
+/// Refuses anything but a 64-hex image id as a directory name in the archive.
+fn check_id(id: &str) -> anyhow::Result<()> {
+    if !is_image_id(id) {
+        bail!("refusing to write image {id:?}: not a 64-hex image id");
+    }
+    Ok(())
 }
 
 /// The complete header of `<id>/layer.tar` holding `size` bytes.
