@@ -174,3 +174,38 @@ async fn layers_become_visible_only_on_commit() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_layer_larger_than_the_write_back_step_is_stored_whole() {
+    use futures_util::StreamExt;
+    // More than `FLUSH_EVERY` (64 MiB), so background write-backs run while it is written,
+    // and the upload is dropped or committed while one may still be running.
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = FsBlobStore::open(dir.path()).unwrap();
+    let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut dropped = blobs.begin_layer("aa").await.unwrap();
+    for _ in 0..65 {
+        dropped.write(&chunk).await.unwrap();
+    }
+    drop(dropped);
+    assert!(blobs.open_layer("aa", None).await.unwrap().is_none());
+
+    let mut upload = blobs.begin_layer("aa").await.unwrap();
+    for i in 0..70u8 {
+        let mut piece = chunk.clone();
+        piece[0] = i;
+        upload.write(&piece).await.unwrap();
+    }
+    upload.commit().await.unwrap();
+    let read = blobs.open_layer("aa", None).await.unwrap().unwrap();
+    assert_eq!(read.size, 70 << 20);
+    let body: Vec<u8> = read.body.map(|c| c.unwrap().to_vec()).concat().await;
+    for (i, piece) in body.chunks(1 << 20).enumerate() {
+        assert_eq!(piece[0], i as u8);
+        assert_eq!(piece[1..], chunk[1..]);
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+}
