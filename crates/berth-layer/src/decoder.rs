@@ -6,6 +6,8 @@
 //! complete member that do not start another member are an error ([`LayerError::GzipMagic`]),
 //! as in Go. The trailer CRC32 and ISIZE of every member are verified.
 
+use flate2::Crc;
+
 use crate::error::LayerError;
 use crate::gzip::GzipState;
 
@@ -65,11 +67,98 @@ fn detect(prefix: &[u8], at_end: bool) -> Option<Compression> {
     }
 }
 
-/// The decode stage: blob bytes in, tar bytes out through a sink callback.
+/// The CRC32 check of one gzip member, left to the sink by a decoder made with
+/// [`Decoder::with_deferred_crc`]: the CRC32 of all tar bytes the sink received since the
+/// previous member's end (or the start) must be `expected`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CrcCheck {
+    /// The CRC32 stored in the member's trailer.
+    pub expected: u32,
+    /// Blob offset of the member's trailer (where the error is reported).
+    pub offset: u64,
+}
+
+impl CrcCheck {
+    /// Compares the CRC32 computed over the member's tar bytes with the trailer's; a mismatch
+    /// is the decoder's own error, [`LayerError::GzipCrc`].
+    pub fn verify(&self, actual: u32) -> Result<(), LayerError> {
+        if actual == self.expected {
+            Ok(())
+        } else {
+            Err(LayerError::GzipCrc {
+                offset: self.offset,
+                expected: self.expected,
+                actual,
+            })
+        }
+    }
+}
+
+/// Where [`Decoder::update_owned`] puts its output: tar bytes and, with
+/// [`Decoder::with_deferred_crc`], the CRC32 checks of gzip members, in stream order.
+///
+/// Any method may fail (e.g. the tar stage rejecting the stream); the error is returned from
+/// the decoder's call and the decoder stays failed.
+pub trait TarSink {
+    /// Tar bytes of an uncompressed blob: the input slices themselves (no copy).
+    fn bytes(&mut self, tar: &[u8]) -> Result<(), LayerError>;
+
+    /// Inflated tar bytes, the whole of `tar`, handed over with their buffer (full, or the
+    /// last output of a member). Returns the buffer to inflate into next: its contents are
+    /// discarded and its capacity is the size of the next output (a buffer without capacity
+    /// makes the decoder allocate 128 KiB).
+    fn buffer(&mut self, tar: Vec<u8>) -> Result<Vec<u8>, LayerError>;
+
+    /// The trailer of a gzip member was read and its CRC32 was not computed by the decoder
+    /// (only with [`Decoder::with_deferred_crc`]): the sink checks it with
+    /// [`CrcCheck::verify`] over the bytes it received for this member. Called after the
+    /// member's last [`buffer`](Self::buffer) and before the decoder checks ISIZE (a size
+    /// error comes after a CRC error in stream order).
+    fn member_end(&mut self, check: CrcCheck) -> Result<(), LayerError>;
+}
+
+/// Adapts a slice callback to [`TarSink`], checking deferred CRC32s itself.
+struct SliceSink<'a, F> {
+    sink: &'a mut F,
+    /// The running CRC32 of the member, when the decoder defers it.
+    crc: Option<&'a mut Crc>,
+}
+
+impl<F> TarSink for SliceSink<'_, F>
+where
+    F: FnMut(&[u8]) -> Result<(), LayerError>,
+{
+    fn bytes(&mut self, tar: &[u8]) -> Result<(), LayerError> {
+        (self.sink)(tar)
+    }
+
+    fn buffer(&mut self, tar: Vec<u8>) -> Result<Vec<u8>, LayerError> {
+        if let Some(crc) = &mut self.crc {
+            crc.update(&tar);
+        }
+        (self.sink)(&tar)?;
+        Ok(tar)
+    }
+
+    fn member_end(&mut self, check: CrcCheck) -> Result<(), LayerError> {
+        match &mut self.crc {
+            Some(crc) => {
+                let actual = crc.sum();
+                crc.reset();
+                check.verify(actual)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// The decode stage: blob bytes in, tar bytes out through a sink.
 ///
 /// The sink receives the plain input slices directly (no copy) for uncompressed blobs, and
-/// slices of an internal 128 KiB inflate buffer for gzip. It may fail (e.g. the tar stage
-/// rejecting the stream); the error is returned from [`Decoder::update`] and the decoder stays
+/// an internal 128 KiB inflate buffer for gzip: borrowed by the callback of
+/// [`Decoder::update`], handed over by [`Decoder::update_owned`]. It may fail (e.g. the tar
+/// stage rejecting the stream); the error is returned from the update and the decoder stays
 /// failed.
 pub struct Decoder {
     compression: Option<Compression>,
@@ -78,6 +167,10 @@ pub struct Decoder {
     gzip: Option<Box<GzipState>>,
     offset: u64,
     failed: Option<LayerError>,
+    /// Whether gzip member CRC32s are left to the sink.
+    defer_crc: bool,
+    /// The running member CRC32 computed for slice callbacks when deferred.
+    slice_crc: Crc,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -97,6 +190,11 @@ impl Default for Decoder {
 }
 
 impl Decoder {
+    /// Size of the buffers the decoder inflates into unless a [`TarSink`] hands back others:
+    /// a gzip member's tar bytes are passed on in pieces of this size (the last one
+    /// shorter), which decides how much output a stage has seen when a decoder error comes.
+    pub const OUT_BUF: usize = crate::gzip::OUT_BUF;
+
     /// A decoder that detects the compression from the first bytes.
     pub fn new() -> Self {
         Self {
@@ -106,6 +204,20 @@ impl Decoder {
             gzip: None,
             offset: 0,
             failed: None,
+            defer_crc: false,
+            slice_crc: Crc::new(),
+        }
+    }
+
+    /// A decoder that does not compute gzip member CRC32s itself: [`Decoder::update_owned`]
+    /// reports each member's check to [`TarSink::member_end`], in stream order with the tar
+    /// bytes, so that the sink can compute the CRC32 elsewhere (e.g. on another thread, with
+    /// the hashing). The errors are the same as [`Decoder::new`]'s once the sink verifies the
+    /// checks. [`Decoder::update`] and [`Decoder::finish`] still check every CRC32.
+    pub fn with_deferred_crc() -> Self {
+        Self {
+            defer_crc: true,
+            ..Self::new()
         }
     }
 
@@ -119,10 +231,25 @@ impl Decoder {
     where
         F: FnMut(&[u8]) -> Result<(), LayerError>,
     {
+        let mut crc = std::mem::replace(&mut self.slice_crc, Crc::new());
+        let r = self.update_owned(
+            chunk,
+            &mut SliceSink {
+                sink: &mut sink,
+                crc: self.defer_crc.then_some(&mut crc),
+            },
+        );
+        self.slice_crc = crc;
+        r
+    }
+
+    /// Feeds the next blob bytes; decoded tar bytes go to `sink`, inflated ones with their
+    /// buffer (see [`TarSink`]).
+    pub fn update_owned(&mut self, chunk: &[u8], sink: &mut dyn TarSink) -> Result<(), LayerError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let r = self.update_inner(chunk, &mut sink);
+        let r = self.update_inner(chunk, sink);
         if let Err(e) = &r {
             self.failed = Some(e.clone());
         }
@@ -134,6 +261,16 @@ impl Decoder {
     where
         F: FnMut(&[u8]) -> Result<(), LayerError>,
     {
+        let mut crc = std::mem::replace(&mut self.slice_crc, Crc::new());
+        let defer = self.defer_crc;
+        self.finish_owned(&mut SliceSink {
+            sink: &mut sink,
+            crc: defer.then_some(&mut crc),
+        })
+    }
+
+    /// Ends the blob like [`Decoder::finish`], with a [`TarSink`].
+    pub fn finish_owned(mut self, sink: &mut dyn TarSink) -> Result<Compression, LayerError> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
@@ -141,7 +278,7 @@ impl Decoder {
             let c = detect(&self.prefix[..self.prefix_len], true).unwrap_or(Compression::None);
             self.start(c)?;
             let prefix = self.prefix;
-            self.feed(&prefix[..self.prefix_len], &mut sink)?;
+            self.feed(&prefix[..self.prefix_len], sink)?;
         }
         let c = self.compression.unwrap_or(Compression::None);
         if let Some(gz) = &self.gzip {
@@ -154,11 +291,7 @@ impl Decoder {
         Ok(c)
     }
 
-    fn update_inner(
-        &mut self,
-        chunk: &[u8],
-        sink: &mut dyn FnMut(&[u8]) -> Result<(), LayerError>,
-    ) -> Result<(), LayerError> {
+    fn update_inner(&mut self, chunk: &[u8], sink: &mut dyn TarSink) -> Result<(), LayerError> {
         if self.compression.is_none() {
             let take = (self.prefix.len() - self.prefix_len).min(chunk.len());
             self.prefix[self.prefix_len..self.prefix_len + take].copy_from_slice(&chunk[..take]);
@@ -194,25 +327,21 @@ impl Decoder {
         match c {
             Compression::None => Ok(()),
             Compression::Gzip => {
-                self.gzip = Some(Box::new(GzipState::new()));
+                self.gzip = Some(Box::new(GzipState::new(self.defer_crc)));
                 Ok(())
             }
             compression => Err(LayerError::UnsupportedCompression { compression }),
         }
     }
 
-    fn feed(
-        &mut self,
-        input: &[u8],
-        sink: &mut dyn FnMut(&[u8]) -> Result<(), LayerError>,
-    ) -> Result<(), LayerError> {
+    fn feed(&mut self, input: &[u8], sink: &mut dyn TarSink) -> Result<(), LayerError> {
         match &mut self.gzip {
             None => {
                 self.offset += input.len() as u64;
                 if input.is_empty() {
                     Ok(())
                 } else {
-                    sink(input)
+                    sink.bytes(input)
                 }
             }
             Some(gz) => gz.feed(input, &mut self.offset, sink),

@@ -1,14 +1,17 @@
 //! Resumable gzip member parsing (RFC 1952) around raw deflate (`flate2::Decompress`).
 //!
 //! Header fields FEXTRA, FNAME, FCOMMENT and FHCRC are skipped (FHCRC verified) byte by byte as
-//! they arrive; the trailer CRC32 and ISIZE are verified; members may follow each other.
+//! they arrive; the trailer CRC32 and ISIZE are verified (the CRC32 possibly by the sink, see
+//! [`crate::Decoder::with_deferred_crc`]); members may follow each other.
 
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 
+use crate::decoder::{CrcCheck, TarSink};
 use crate::error::LayerError;
 
-/// Size of the reusable inflate output buffer.
-const OUT_BUF: usize = 128 * 1024;
+/// Size of the inflate output buffer the decoder allocates itself (a sink may hand back
+/// buffers of another capacity).
+pub(crate) const OUT_BUF: usize = 128 * 1024;
 
 /// gzip header flag bits (RFC 1952).
 const FHCRC: u8 = 0x02;
@@ -45,24 +48,31 @@ pub(crate) struct GzipState {
     flags: u8,
     buf: [u8; 10],
     header_crc: Crc,
+    /// CRC32 of the member's output so far (unused when deferred).
     crc: Crc,
+    /// Whether the sink checks the CRC32 ([`TarSink::member_end`]) instead of this parser.
+    defer_crc: bool,
+    /// Output bytes of the member so far, modulo 2^32 (ISIZE).
+    size: u32,
     inflate: Decompress,
+    /// Inflated bytes not yet passed on; filled up to its capacity.
     out: Vec<u8>,
-    out_len: usize,
 }
 
 impl GzipState {
     /// A parser expecting the first member header.
-    pub(crate) fn new() -> Self {
+    /// With `defer_crc`, member CRC32s are left to the sink.
+    pub(crate) fn new(defer_crc: bool) -> Self {
         Self {
             phase: Gz::Header { len: 0 },
             flags: 0,
             buf: [0; 10],
             header_crc: Crc::new(),
             crc: Crc::new(),
+            defer_crc,
+            size: 0,
             inflate: Decompress::new(false),
-            out: vec![0; OUT_BUF],
-            out_len: 0,
+            out: Vec::with_capacity(OUT_BUF),
         }
     }
 
@@ -76,7 +86,7 @@ impl GzipState {
         &mut self,
         mut input: &[u8],
         offset: &mut u64,
-        sink: &mut dyn FnMut(&[u8]) -> Result<(), LayerError>,
+        sink: &mut dyn TarSink,
     ) -> Result<(), LayerError> {
         while !input.is_empty() {
             let used = self.step(input, *offset, sink)?;
@@ -91,7 +101,7 @@ impl GzipState {
         &mut self,
         input: &[u8],
         offset: u64,
-        sink: &mut dyn FnMut(&[u8]) -> Result<(), LayerError>,
+        sink: &mut dyn TarSink,
     ) -> Result<usize, LayerError> {
         match self.phase {
             Gz::MemberEnd => {
@@ -195,18 +205,18 @@ impl GzipState {
                     return Ok(take);
                 }
                 let b = self.buf;
-                let at = offset - len as u64;
-                let expected = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                let actual = self.crc.sum();
-                if expected != actual {
-                    return Err(LayerError::GzipCrc {
-                        offset: at,
-                        expected,
-                        actual,
-                    });
+                let check = CrcCheck {
+                    expected: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                    offset: offset - len as u64,
+                };
+                if self.defer_crc {
+                    sink.member_end(check)?;
+                } else {
+                    check.verify(self.crc.sum())?;
                 }
+                let at = check.offset;
                 let expected = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
-                let actual = self.crc.amount();
+                let actual = self.size;
                 if expected != actual {
                     return Err(LayerError::GzipSize {
                         offset: at,
@@ -215,6 +225,7 @@ impl GzipState {
                     });
                 }
                 self.crc.reset();
+                self.size = 0;
                 self.inflate.reset(false);
                 self.phase = Gz::MemberEnd;
                 Ok(take)
@@ -239,11 +250,14 @@ impl GzipState {
 
     /// Inflates from `input` into the output buffer, passing full buffers (and the last
     /// output of a member) to `sink`. Returns the number of input bytes consumed.
+    ///
+    /// `decompress_vec` writes into the buffer's spare capacity, so recycled buffers are
+    /// never cleared byte by byte.
     fn inflate(
         &mut self,
         input: &[u8],
         offset: u64,
-        sink: &mut dyn FnMut(&[u8]) -> Result<(), LayerError>,
+        sink: &mut dyn TarSink,
     ) -> Result<usize, LayerError> {
         let mut used = 0;
         loop {
@@ -251,18 +265,13 @@ impl GzipState {
             let before_out = self.inflate.total_out();
             let status = self
                 .inflate
-                .decompress(
-                    &input[used..],
-                    &mut self.out[self.out_len..],
-                    FlushDecompress::None,
-                )
+                .decompress_vec(&input[used..], &mut self.out, FlushDecompress::None)
                 .map_err(|_| LayerError::Deflate { offset })?;
             let consumed = (self.inflate.total_in() - before_in) as usize;
             let produced = (self.inflate.total_out() - before_out) as usize;
             used += consumed;
-            self.out_len += produced;
             let end = matches!(status, Status::StreamEnd);
-            if end || self.out_len == self.out.len() {
+            if end || self.out.len() == self.out.capacity() {
                 self.flush(sink)?;
                 if end {
                     self.phase = Gz::Trailer { len: 0 };
@@ -280,17 +289,22 @@ impl GzipState {
         }
     }
 
-    /// Passes buffered output to the sink.
-    fn flush(
-        &mut self,
-        sink: &mut dyn FnMut(&[u8]) -> Result<(), LayerError>,
-    ) -> Result<(), LayerError> {
-        if self.out_len > 0 {
-            let out = &self.out[..self.out_len];
-            self.crc.update(out);
-            self.out_len = 0;
-            sink(out)?;
+    /// Passes buffered output to the sink, which hands back the buffer to fill next.
+    fn flush(&mut self, sink: &mut dyn TarSink) -> Result<(), LayerError> {
+        if self.out.is_empty() {
+            return Ok(());
         }
+        if !self.defer_crc {
+            self.crc.update(&self.out);
+        }
+        // ISIZE is the size modulo 2^32 (RFC 1952); a buffer is far smaller than 4 GiB.
+        self.size = self.size.wrapping_add(self.out.len() as u32);
+        let mut next = sink.buffer(std::mem::take(&mut self.out))?;
+        next.clear();
+        if next.capacity() == 0 {
+            next.reserve_exact(OUT_BUF);
+        }
+        self.out = next;
         Ok(())
     }
 }

@@ -99,7 +99,7 @@ mod tar;
 mod tarsum;
 
 pub use blob::{BlobDigester, BlobDigests};
-pub use decoder::{Compression, Decoder};
+pub use decoder::{Compression, CrcCheck, Decoder, TarSink};
 pub use digest::{Digest, Hex, ParseDigestError, TarSum, TarSumVersion};
 pub use error::{LayerError, TarField};
 pub use layer::{DEFAULT_MAX_META_SIZE, LayerDigester, LayerDigests, LayerOptions};

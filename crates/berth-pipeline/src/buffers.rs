@@ -5,8 +5,14 @@
 use std::io::Read;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-/// Size of one buffer.
+/// Size of one read buffer.
 pub(crate) const BUF: usize = 64 << 10;
+
+/// Capacity of one buffer the inflater fills (see [`Pool::get_vec`]): the decoder's own size,
+/// so that the tar stage has seen exactly the single-threaded engine's bytes when a decoder
+/// error comes (a tar error in bytes that engine never passed on must not win). 64 KiB
+/// buffers measured no faster.
+pub(crate) const TAR_BUF: usize = berth_layer::Decoder::OUT_BUF;
 
 /// A buffer of [`BUF`] bytes, `len` of them filled.
 pub(crate) struct Buf {
@@ -71,26 +77,57 @@ impl Drop for Buf {
     }
 }
 
-/// Where buffers come from and go back to. Buffers are only created when none is free, and
-/// at most [`crate::DEPTH`] plus a few are alive at once, so the pool stays small.
+/// Where buffers come from and go back to: read buffers ([`BUF`] bytes) and inflate buffers
+/// ([`TAR_BUF`] bytes of capacity) each return to their own list. Buffers are only created
+/// when none is free, and at most [`crate::DEPTH`] plus a few are alive at once, so the pool
+/// stays small.
 pub(crate) struct Pool {
     tx: Sender<Vec<u8>>,
     rx: Receiver<Vec<u8>>,
+    tar_tx: Sender<Vec<u8>>,
+    tar_rx: Receiver<Vec<u8>>,
 }
 
 impl Pool {
     pub(crate) fn new() -> Self {
         let (tx, rx) = channel();
-        Self { tx, rx }
+        let (tar_tx, tar_rx) = channel();
+        Self {
+            tx,
+            rx,
+            tar_tx,
+            tar_rx,
+        }
     }
 
-    /// An empty buffer, recycled if one is free.
+    /// An empty read buffer, recycled if one is free.
     pub(crate) fn get(&self) -> Buf {
         let data = self.rx.try_recv().unwrap_or_else(|_| vec![0; BUF]);
         Buf {
             data,
             len: 0,
             home: Some(self.tx.clone()),
+        }
+    }
+
+    /// Storage for the inflater to fill, recycled if one is free: empty, with a capacity of
+    /// [`TAR_BUF`] (`Decoder` writes into the capacity, so nothing is cleared byte by byte).
+    pub(crate) fn get_vec(&self) -> Vec<u8> {
+        let mut data = self
+            .tar_rx
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(TAR_BUF));
+        data.clear();
+        data
+    }
+
+    /// A buffer holding all of `data` (filled by the inflater), returning to the inflate
+    /// buffers when dropped.
+    pub(crate) fn filled(&self, data: Vec<u8>) -> Buf {
+        Buf {
+            len: data.len(),
+            data,
+            home: Some(self.tar_tx.clone()),
         }
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! ```text
 //!             caller's thread                         worker thread
-//! gzip:   Decoder (inflate) ──── tar bytes ──────▶ TarDigester (tar sha256, TarSum v0 + v1)
+//! gzip:   Decoder (inflate) ── inflate buffers ──▶ gzip CRC-32, TarDigester (tar sha256,
+//!                                                  TarSum v0 + v1)
 //!         blob bytes ──────────────────────────▶ BlobDigester (blob sha256 + payload)
 //! plain:  BlobDigester (blob sha256 + payload)
 //!         Decoder (passthrough) ─ same buffers ──▶ TarDigester (TarSum v0 + v1)
@@ -13,9 +14,12 @@
 //!
 //! For gzip, inflating is the slow part and everything else hides behind it; for plain tar
 //! the four SHA-256 streams are split two and two, each pair interleaved on its core
-//! (`berth-sha256x` lanes inside `berth-layer`). Buffers are 64 KiB, small enough to stay in
-//! L2 between the read and the hashing; they are shared between the threads without copying
-//! (plain) or copied once out of the inflater (gzip), and recycled. At most [`DEPTH`] are in
+//! (`berth-sha256x` lanes inside `berth-layer`). Read buffers are 64 KiB, small enough to stay
+//! in L2 between the read and the hashing; they are shared between the threads without
+//! copying (plain). For gzip the inflater's own 128 KiB output buffers are handed to the
+//! worker ([`Decoder::update_owned`]) and the member CRC-32s are computed there too
+//! ([`Decoder::with_deferred_crc`]), so the caller's thread only reads and inflates. Buffers
+//! are recycled; at most [`DEPTH`] are in
 //! flight, so memory stays flat (a few MiB; 5–7 MiB peak RSS for 0.6–3 GB layers) whatever
 //! the layer size; only TarSum's per-entry list (80 bytes an entry) grows with the number of
 //! files.
@@ -53,7 +57,9 @@ mod worker;
 use std::io::Read;
 use std::sync::Arc;
 
-use berth_layer::{BlobDigester, Compression, Decoder, LayerDigests, LayerError, LayerOptions};
+use berth_layer::{
+    BlobDigester, Compression, CrcCheck, Decoder, LayerDigests, LayerError, LayerOptions, TarSink,
+};
 
 use buffers::{BUF, Buf, Pool};
 pub use gzip::{DEFAULT_BLOCK, ParallelGzip, default_threads};
@@ -100,7 +106,7 @@ impl PipelinedDigester {
             worker: Some(Worker::spawn(&opts)),
             pool: Pool::new(),
             cur: None,
-            decoder: Decoder::new(),
+            decoder: Decoder::with_deferred_crc(),
             decoder_error: None,
             blob: BlobDigester::new(&opts.extra),
             blob_on_worker: None,
@@ -186,12 +192,12 @@ impl PipelinedDigester {
             }
         }
         if self.decoder_error.is_none() {
-            let (worker, pool) = (&self.worker, &self.pool);
-            let whole = &buf;
-            let r = self.decoder.update(buf.bytes(), |tar| {
-                route_tar(worker, pool, whole, tar);
-                Ok(())
-            });
+            let mut route = Route {
+                worker: &self.worker,
+                pool: &self.pool,
+                whole: &buf,
+            };
+            let r = self.decoder.update_owned(buf.bytes(), &mut route);
             if let Err(e) = r {
                 self.decoder_error = Some(e);
             }
@@ -221,13 +227,11 @@ impl PipelinedDigester {
         let decoder = std::mem::take(&mut self.decoder);
         let end = match self.decoder_error.take() {
             Some(e) => Err(e),
-            None => {
-                let (worker, pool) = (&self.worker, &self.pool);
-                decoder.finish(|tar| {
-                    route_tar(worker, pool, &Arc::new(Buf::empty()), tar);
-                    Ok(())
-                })
-            }
+            None => decoder.finish_owned(&mut Route {
+                worker: &self.worker,
+                pool: &self.pool,
+                whole: &Arc::new(Buf::empty()),
+            }),
         };
         let on_worker = self.blob_on_worker.unwrap_or(false);
         for b in std::mem::take(&mut self.pending) {
@@ -267,19 +271,46 @@ impl PipelinedDigester {
     }
 }
 
-/// Sends decoded tar bytes to the worker: the buffer itself when the decoder passed it through
-/// unchanged (plain tar), else a copy.
-fn route_tar(worker: &Option<Worker>, pool: &Pool, whole: &Arc<Buf>, tar: &[u8]) {
-    let Some(worker) = worker else { return };
-    let bytes = whole.bytes();
-    if tar.as_ptr() == bytes.as_ptr() && tar.len() == bytes.len() {
-        worker.send(Msg::Tar(Arc::clone(whole)));
-        return;
+/// Sends the decoder's output to the worker, without copying it: inflated buffers are handed
+/// over (and replaced from the pool), plain tar goes as the very buffer it was read into.
+struct Route<'a> {
+    worker: &'a Option<Worker>,
+    pool: &'a Pool,
+    /// The buffer being decoded.
+    whole: &'a Arc<Buf>,
+}
+
+impl TarSink for Route<'_> {
+    fn bytes(&mut self, tar: &[u8]) -> Result<(), LayerError> {
+        let Some(worker) = self.worker else {
+            return Ok(());
+        };
+        let bytes = self.whole.bytes();
+        if tar.as_ptr() == bytes.as_ptr() && tar.len() == bytes.len() {
+            worker.send(Msg::Tar(Arc::clone(self.whole)));
+            return Ok(());
+        }
+        // Part of a buffer (the bytes held for detection): copied.
+        for piece in tar.chunks(BUF) {
+            let mut b = self.pool.get();
+            b.append(piece);
+            worker.send(Msg::Tar(Arc::new(b)));
+        }
+        Ok(())
     }
-    for piece in tar.chunks(BUF) {
-        let mut b = pool.get();
-        b.append(piece);
-        worker.send(Msg::Tar(Arc::new(b)));
+
+    fn buffer(&mut self, tar: Vec<u8>) -> Result<Vec<u8>, LayerError> {
+        if let Some(worker) = self.worker {
+            worker.send(Msg::Inflated(self.pool.filled(tar)));
+        }
+        Ok(self.pool.get_vec())
+    }
+
+    fn member_end(&mut self, check: CrcCheck) -> Result<(), LayerError> {
+        if let Some(worker) = self.worker {
+            worker.send(Msg::MemberEnd(check));
+        }
+        Ok(())
     }
 }
 

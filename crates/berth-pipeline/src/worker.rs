@@ -4,7 +4,8 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 
-use berth_layer::{BlobDigester, LayerError, LayerOptions, TarDigester};
+use berth_layer::{BlobDigester, CrcCheck, LayerError, LayerOptions, TarDigester};
+use flate2::Crc;
 
 use crate::DEPTH;
 use crate::buffers::Buf;
@@ -15,6 +16,10 @@ pub(crate) enum Msg {
     Blob(Arc<Buf>),
     /// Tar bytes to digest.
     Tar(Arc<Buf>),
+    /// Inflated tar bytes to digest, also added to the gzip member's CRC32.
+    Inflated(Buf),
+    /// A gzip member ended: check the CRC32 of its tar bytes, then start the next member's.
+    MemberEnd(CrcCheck),
     /// The blob is a plain tar: its stream digest is the blob digest.
     SkipStream,
 }
@@ -49,17 +54,33 @@ impl Worker {
             .name("berth-digest".into())
             .spawn(move || {
                 let mut error = None;
+                let mut crc = Crc::new();
                 while let Ok(msg) = rx.recv() {
-                    match msg {
-                        Msg::Blob(b) => blob.update(b.bytes()),
-                        Msg::Tar(b) if error.is_none() => {
-                            if let Err(e) = tar.update(b.bytes()) {
-                                let _ = shared.set(e.clone());
-                                error = Some(e);
-                            }
+                    // The first error in stream order wins; later tar bytes are ignored.
+                    let result = match msg {
+                        Msg::Blob(b) => {
+                            blob.update(b.bytes());
+                            Ok(())
                         }
-                        Msg::Tar(_) => {}
-                        Msg::SkipStream => tar.skip_stream_hash(),
+                        Msg::SkipStream => {
+                            tar.skip_stream_hash();
+                            Ok(())
+                        }
+                        _ if error.is_some() => Ok(()),
+                        Msg::Tar(b) => tar.update(b.bytes()),
+                        Msg::Inflated(b) => {
+                            crc.update(b.bytes());
+                            tar.update(b.bytes())
+                        }
+                        Msg::MemberEnd(check) => {
+                            let actual = crc.sum();
+                            crc.reset();
+                            check.verify(actual)
+                        }
+                    };
+                    if let Err(e) = result {
+                        let _ = shared.set(e.clone());
+                        error = Some(e);
                     }
                 }
                 WorkerOut { blob, tar, error }

@@ -26,14 +26,21 @@ fn tar_of(files: &[(u16, Vec<u8>)]) -> Vec<u8> {
 }
 
 fn gzip(data: &[u8], members: usize) -> Vec<u8> {
+    gzip_with_trailers(data, members).0
+}
+
+/// gzip in `members` members, and the blob offset of each member's 8-byte trailer.
+fn gzip_with_trailers(data: &[u8], members: usize) -> (Vec<u8>, Vec<usize>) {
     let mut out = Vec::new();
+    let mut trailers = Vec::new();
     let step = data.len() / members.max(1) + 1;
     for part in data.chunks(step) {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(part).unwrap();
         out.extend(e.finish().unwrap());
+        trailers.push(out.len() - 8);
     }
-    out
+    (out, trailers)
 }
 
 /// Outcome of one run: finish's result.
@@ -92,8 +99,10 @@ fn layer() -> impl Strategy<Value = Vec<u8>> {
         (any::<u16>(), prop::collection::vec(any::<u8>(), 0..3000)),
         0..12,
     );
-    // 0: plain, 1: gzip, 2: gzip in 3 members; then damage: none, cut, flip a byte.
-    (files, 0..3u8, 0..3u8, any::<usize>()).prop_map(|(files, kind, damage, at)| {
+    // 0: plain, 1: gzip, 2: gzip in 3 members; then damage: none, cut, flip a byte, or (gzip)
+    // in one member's trailer flip a CRC-32 byte, an ISIZE byte, both, or an ISIZE byte and
+    // a byte of the member's data.
+    (files, 0..3u8, 0..7u8, any::<usize>()).prop_map(|(files, kind, damage, at)| {
         let tar = tar_of(&files);
         // Big layers cross the pipeline's 256 KiB buffers.
         let tar = if files.len() % 4 == 3 {
@@ -101,11 +110,15 @@ fn layer() -> impl Strategy<Value = Vec<u8>> {
         } else {
             tar
         };
-        let mut blob = match kind {
-            0 => tar,
-            1 => gzip(&tar, 1),
-            _ => gzip(&tar, 3),
+        let (mut blob, trailers) = match kind {
+            0 => (tar, Vec::new()),
+            1 => gzip_with_trailers(&tar, 1),
+            _ => gzip_with_trailers(&tar, 3),
         };
+        if damage >= 3 && !trailers.is_empty() {
+            damage_trailer(&mut blob, &trailers, damage, at);
+            return blob;
+        }
         let at = at % (blob.len() + 1);
         match damage {
             1 => blob.truncate(at),
@@ -116,8 +129,35 @@ fn layer() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
+/// Damages the trailer of the member picked by `at` (see [`layer`]).
+fn damage_trailer(blob: &mut [u8], trailers: &[usize], damage: u8, at: usize) {
+    let member = at % trailers.len();
+    let trailer = trailers[member];
+    let byte = (at / trailers.len()) % 4;
+    let (crc, isize) = (trailer + byte, trailer + 4 + byte);
+    match damage {
+        3 => blob[crc] ^= 0x5a,
+        4 => blob[isize] ^= 0x01,
+        5 => {
+            blob[crc] ^= 0x5a;
+            blob[isize] ^= 0x01;
+        }
+        _ => {
+            // A data byte of the same member (its output then fails the CRC, or earlier).
+            let start = if member == 0 {
+                0
+            } else {
+                trailers[member - 1] + 8
+            };
+            let data = start + 10 + (at / 16) % (trailer - start - 10);
+            blob[data] ^= 0x20;
+            blob[isize] ^= 0x01;
+        }
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
     fn pipelined_agrees_with_single(
@@ -208,5 +248,81 @@ fn large_layers_agree() {
             assert_eq!(pipelined(&blob, &cuts, &opts).unwrap(), want);
             assert!(want.tar().unwrap().entries >= 40);
         }
+    }
+}
+
+/// Damaged trailers of multi-member gzip layers give the single-threaded engine's error,
+/// at the trailer's offset, in every chunking: a CRC-32 checked on the worker thread, an
+/// ISIZE on the caller's, and the CRC-32 error first when both are wrong.
+#[test]
+fn damaged_trailers_give_the_same_error() {
+    use berth_layer::LayerError::{GzipCrc, GzipSize};
+    // About 1 MB of tar: members of 250 KB cross the 128 KiB inflate buffers.
+    let files: Vec<(u16, Vec<u8>)> = (0..20u16)
+        .map(|i| {
+            (
+                i,
+                (0..(i as usize * 5000))
+                    .map(|j| (j * 7 + j / 5) as u8)
+                    .collect(),
+            )
+        })
+        .collect();
+    let tar = tar_of(&files);
+    let (blob, trailers) = gzip_with_trailers(&tar, 4);
+    assert_eq!(trailers.len(), 4);
+    let cuts_list = [vec![], vec![3, 65_536, 131_072, 200_001]];
+    for (member, &trailer) in trailers.iter().enumerate() {
+        for damage in 3..=6u8 {
+            let mut bad = blob.clone();
+            // `at` picks this member and byte 1 of the CRC-32 / ISIZE fields.
+            damage_trailer(&mut bad, &trailers, damage, member + trailers.len());
+            for lenient in [false, true] {
+                let opts = LayerOptions::new().extra(b"{}".to_vec()).lenient(lenient);
+                for cuts in &cuts_list {
+                    let want = single(&bad, cuts, &opts);
+                    let err = match &want {
+                        Err(e) => e.clone(),
+                        Ok(d) => d.archive.clone().unwrap_err(),
+                    };
+                    match (damage, &err) {
+                        (3 | 5, GzipCrc { offset, .. }) | (4, GzipSize { offset, .. }) => {
+                            assert_eq!(*offset, trailer as u64);
+                        }
+                        // A damaged data byte: a CRC-32 error or an earlier tar error.
+                        (6, GzipCrc { offset, .. }) => assert_eq!(*offset, trailer as u64),
+                        (6, _) => {}
+                        _ => panic!("damage {damage} of member {member}: {err:?}"),
+                    }
+                    assert_eq!(normalized(pipelined(&bad, cuts, &opts)), normalized(want));
+                }
+            }
+        }
+    }
+}
+
+/// A gzip layer cut short inside its first inflate buffer: the single-threaded engine reports
+/// the cut and never passes the (damaged) tar bytes on, so the pipeline must not report the
+/// tar error found in them either.
+#[test]
+fn a_cut_hides_tar_errors_in_the_unfinished_buffer() {
+    // Entries of 512 + 30,208 bytes: the sixth header, in the second inflate buffer, is
+    // damaged (its checksum then fails); the blob is cut before that buffer is full.
+    let files: Vec<(u16, Vec<u8>)> = (1..11u16).map(|i| (i, vec![i as u8; 30_000])).collect();
+    let mut tar = tar_of(&files);
+    tar[5 * 30_720 + 100] ^= 0x01;
+    // Stored blocks: the output follows the input closely, so a cut is easy to place.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    e.write_all(&tar).unwrap();
+    let mut blob = e.finish().unwrap();
+    blob.truncate(240_000);
+    let opts = LayerOptions::new().extra(b"{}".to_vec());
+    for cuts in [vec![], vec![65_536], vec![1, 2, 199_999]] {
+        let want = single(&blob, &cuts, &opts);
+        assert!(
+            matches!(want, Err(berth_layer::LayerError::GzipTruncated { .. })),
+            "{want:?}"
+        );
+        assert_eq!(pipelined(&blob, &cuts, &opts), want);
     }
 }
