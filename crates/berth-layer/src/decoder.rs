@@ -4,7 +4,8 @@
 //! Concatenated gzip members are decoded one after the other, as Go's `gzip.Reader` does by
 //! default (multistream): the tar stream is the concatenation of all members. Bytes after a
 //! complete member that do not start another member are an error ([`LayerError::GzipMagic`]),
-//! as in Go. The trailer CRC32 and ISIZE of every member are verified.
+//! as in Go. The trailer CRC32 and ISIZE of every member are verified (the CRC32 possibly by
+//! the sink, on another thread: [`Decoder::with_deferred_crc`]).
 
 use flate2::Crc;
 
@@ -213,7 +214,8 @@ impl Decoder {
     /// reports each member's check to [`TarSink::member_end`], in stream order with the tar
     /// bytes, so that the sink can compute the CRC32 elsewhere (e.g. on another thread, with
     /// the hashing). The errors are the same as [`Decoder::new`]'s once the sink verifies the
-    /// checks. [`Decoder::update`] and [`Decoder::finish`] still check every CRC32.
+    /// checks. [`Decoder::update`] and [`Decoder::finish`] still check every CRC32 (use one
+    /// kind of update for the whole blob: the two do not share a member's running CRC32).
     pub fn with_deferred_crc() -> Self {
         Self {
             defer_crc: true,
