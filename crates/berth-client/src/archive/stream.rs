@@ -1,21 +1,23 @@
-//! Decompressing a layer blob into the archive on a worker thread while it is received.
+//! Decompressing a layer blob into the archive on worker threads while it is received.
 //!
 //! A pull hands each chunk of the body to [`LayerStream::update`] as it arrives (after writing
 //! it to the cache and hashing it); a scoped worker thread decodes it with the engine's
-//! [`Decoder`] (gzip or plain tar, detected like docker's `DetectCompression`; CRC-32 and size of
-//! every gzip member checked) and a second one writes the tar bytes into the archive's
-//! `layer.tar` entry. So inflating, the slow part of a pull, runs beside the download and the
-//! page-cache copies of the writes, and nothing is decompressed twice.
+//! [`Decoder`] (gzip or plain tar, detected like docker's `DetectCompression`) and a second one
+//! writes the tar bytes into the archive's `layer.tar` entry. So inflating, the slow part of a
+//! pull, runs beside the download and the page-cache copies of the writes, and nothing is
+//! decompressed twice. The inflating thread does nothing else: its output buffers go to the
+//! writer by ownership (no copy), and the writer checks each gzip member's CRC-32 and size
+//! trailer (`Decoder::with_deferred_crc`) on the bytes it writes.
 //!
-//! Chunks are batched into 256 KiB buffers that are recycled, and at most `DEPTH` (8) are in flight,
-//! so memory stays flat whatever the layer size.
+//! Buffers are recycled and at most `DEPTH` (8) are queued for each worker, so memory stays
+//! flat whatever the layer size.
 
 use std::io::{self, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::{Scope, ScopedJoinHandle};
 
-use anyhow::Context;
-use berth_layer::{Decoder, LayerError};
+use berth_layer::{CrcCheck, Decoder, LayerError, TarSink};
+use flate2::Crc;
 
 /// Bytes batched into one message to the worker.
 const BATCH: usize = 256 * 1024;
@@ -25,13 +27,28 @@ const DEPTH: usize = 8;
 
 /// A layer blob being unpacked into `out` while it is fed, on two scoped worker threads: one
 /// decodes it with the engine's [`Decoder`] (gzip or plain tar, detected like docker's
-/// `DetectCompression`, the CRC-32 and size of every gzip member checked), the other writes the
-/// tar bytes. Bytes are batched into recycled 256 KiB buffers, a few in flight, so memory stays
-/// flat whatever the layer size.
+/// `DetectCompression`), the other writes the tar bytes and checks the CRC-32 of every gzip
+/// member. Buffers are recycled, a few in flight, so memory stays flat whatever the layer size.
 pub struct LayerStream<'scope> {
     input: Batcher,
-    decoder: ScopedJoinHandle<'scope, anyhow::Result<u64>>,
-    writer: ScopedJoinHandle<'scope, io::Result<()>>,
+    decoder: ScopedJoinHandle<'scope, Result<u64, LayerError>>,
+    writer: ScopedJoinHandle<'scope, Result<(), WriteFailure>>,
+}
+
+/// What the decoding thread sends the writing thread, in stream order.
+enum ToWriter {
+    /// Tar bytes to write (the whole vector).
+    Tar(Vec<u8>),
+    /// A gzip member ended: the CRC-32 of its tar bytes must match.
+    MemberEnd(CrcCheck),
+}
+
+/// Why the writing thread stopped.
+enum WriteFailure {
+    /// Writing the archive failed.
+    Io(io::Error),
+    /// A gzip member's CRC-32 did not match its trailer.
+    Layer(LayerError),
 }
 
 impl std::fmt::Debug for LayerStream<'_> {
@@ -49,9 +66,17 @@ impl<'scope> LayerStream<'scope> {
         W: Write + Send,
     {
         let (input, blob, blob_free) = Batcher::new();
-        let (tar, tar_batches, tar_free) = Batcher::new();
-        let decoder = scope.spawn(move || decode(&blob, &blob_free, tar));
-        let writer = scope.spawn(move || write(out, &tar_batches, &tar_free));
+        let (to_writer, from_decoder) = sync_channel(DEPTH);
+        let (tar_free, tar_spare) = sync_channel(DEPTH + 2);
+        let decoder = scope.spawn(move || {
+            let mut sink = WriterSink {
+                to: to_writer,
+                spare: tar_spare,
+                plain: Vec::new(),
+            };
+            decode(&blob, &blob_free, &mut sink)
+        });
+        let writer = scope.spawn(move || write(out, &from_decoder, &tar_free));
         Self {
             input,
             decoder,
@@ -72,10 +97,19 @@ impl<'scope> LayerStream<'scope> {
         self.input.close();
         let decoded = join(self.decoder);
         let written = join(self.writer);
-        // A write error explains a failed decode (its output stopped), and a worker's error
-        // explains a failed send better than the send itself.
-        written.context("cannot write the layer into the archive")?;
-        let size = decoded?;
+        // A write error explains a failed decode (its output stopped); a CRC-32 error of the
+        // writer is about bytes before any error of the decoder; and a worker's error explains
+        // a failed send better than the send itself.
+        match written {
+            Err(WriteFailure::Io(err)) => {
+                return Err(
+                    anyhow::Error::new(err).context("cannot write the layer into the archive")
+                );
+            }
+            Err(WriteFailure::Layer(err)) => return Err(invalid(err)),
+            Ok(()) => {}
+        }
+        let size = decoded.map_err(invalid)?;
         sent?;
         Ok(size)
     }
@@ -158,48 +192,136 @@ impl Batcher {
     }
 }
 
-/// The decode worker: decodes every blob batch and batches the tar bytes for the writer.
+/// The error of a blob that is not a layer.
+fn invalid(err: LayerError) -> anyhow::Error {
+    anyhow::Error::new(err).context("the layer is not a valid gzip or tar archive")
+}
+
+/// The decoder's output, sent on to the writing thread.
+struct WriterSink {
+    to: SyncSender<ToWriter>,
+    /// Buffers the writer is done with.
+    spare: Receiver<Vec<u8>>,
+    /// Plain tar bytes batched here (the decoder passes plain input through as slices).
+    plain: Vec<u8>,
+}
+
+impl WriterSink {
+    fn send(&self, msg: ToWriter) -> Result<(), LayerError> {
+        // The writer stopped on an error, which `finish` reports; stop the decoder too.
+        self.to
+            .send(msg)
+            .map_err(|_| LayerError::GzipTruncated { offset: 0 })
+    }
+
+    fn spare(&self) -> Vec<u8> {
+        self.spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(Decoder::OUT_BUF))
+    }
+
+    /// Sends the plain bytes batched so far.
+    fn flush_plain(&mut self) -> Result<(), LayerError> {
+        if self.plain.is_empty() {
+            return Ok(());
+        }
+        let mut next = self.spare();
+        next.clear();
+        let full = std::mem::replace(&mut self.plain, next);
+        self.send(ToWriter::Tar(full))
+    }
+}
+
+impl TarSink for WriterSink {
+    fn bytes(&mut self, mut tar: &[u8]) -> Result<(), LayerError> {
+        while !tar.is_empty() {
+            if self.plain.capacity() == 0 {
+                self.plain = self.spare();
+                self.plain.clear();
+            }
+            let room = self.plain.capacity().max(BATCH) - self.plain.len();
+            let take = room.min(tar.len());
+            self.plain.extend_from_slice(&tar[..take]);
+            tar = &tar[take..];
+            if self.plain.len() >= BATCH {
+                self.flush_plain()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn buffer(&mut self, tar: Vec<u8>) -> Result<Vec<u8>, LayerError> {
+        self.send(ToWriter::Tar(tar))?;
+        Ok(self.spare())
+    }
+
+    fn member_end(&mut self, check: CrcCheck) -> Result<(), LayerError> {
+        self.send(ToWriter::MemberEnd(check))
+    }
+}
+
+/// The decode worker: decodes every blob batch into `sink`; returns the tar size.
 fn decode(
     batches: &Receiver<Vec<u8>>,
     free: &SyncSender<Vec<u8>>,
-    mut tar: Batcher,
-) -> anyhow::Result<u64> {
-    let mut decoder = Decoder::new();
-    let mut size = 0u64;
-    // The decoder's sink can only fail with a `LayerError`. When the writer has stopped,
-    // the decoder is stopped with a placeholder; `finish` reports the writer's error.
-    let mut sink = |bytes: &[u8]| -> Result<(), LayerError> {
-        size += bytes.len() as u64;
-        tar.push(bytes)
-            .map_err(|_| LayerError::GzipTruncated { offset: 0 })
-    };
-    let mut result = Ok(());
+    sink: &mut WriterSink,
+) -> Result<u64, LayerError> {
+    let mut decoder = Decoder::with_deferred_crc();
+    let mut counted = Counted { sink, size: 0 };
     for batch in batches {
-        result = decoder.update(&batch, &mut sink);
+        let result = decoder.update_owned(&batch, &mut counted);
         // The caller may have stopped taking buffers back; then this one is dropped.
         let _ = free.try_send(batch);
-        if result.is_err() {
-            break;
-        }
+        result?;
     }
-    let result = result.and_then(|()| decoder.finish(&mut sink).map(drop));
-    result.context("the layer is not a valid gzip or tar archive")?;
-    tar.flush()
-        .context("cannot write the layer into the archive")?;
-    Ok(size)
+    decoder.finish_owned(&mut counted)?;
+    counted.sink.flush_plain()?;
+    Ok(counted.size)
 }
 
-/// The write worker: writes every tar batch to `out`.
+/// Counts the tar bytes passing to the inner sink.
+struct Counted<'a> {
+    sink: &'a mut WriterSink,
+    size: u64,
+}
+
+impl TarSink for Counted<'_> {
+    fn bytes(&mut self, tar: &[u8]) -> Result<(), LayerError> {
+        self.size += tar.len() as u64;
+        self.sink.bytes(tar)
+    }
+
+    fn buffer(&mut self, tar: Vec<u8>) -> Result<Vec<u8>, LayerError> {
+        self.size += tar.len() as u64;
+        self.sink.buffer(tar)
+    }
+
+    fn member_end(&mut self, check: CrcCheck) -> Result<(), LayerError> {
+        self.sink.member_end(check)
+    }
+}
+
+/// The write worker: writes the tar bytes to `out`, checking each gzip member's CRC-32.
 fn write<W: Write>(
     out: &mut W,
-    batches: &Receiver<Vec<u8>>,
+    from: &Receiver<ToWriter>,
     free: &SyncSender<Vec<u8>>,
-) -> io::Result<()> {
-    for batch in batches {
-        out.write_all(&batch)?;
-        let _ = free.try_send(batch);
+) -> Result<(), WriteFailure> {
+    let mut crc = Crc::new();
+    for msg in from {
+        match msg {
+            ToWriter::Tar(tar) => {
+                crc.update(&tar);
+                out.write_all(&tar).map_err(WriteFailure::Io)?;
+                let _ = free.try_send(tar);
+            }
+            ToWriter::MemberEnd(check) => {
+                check.verify(crc.sum()).map_err(WriteFailure::Layer)?;
+                crc.reset();
+            }
+        }
     }
-    out.flush()
+    out.flush().map_err(WriteFailure::Io)
 }
 
 #[cfg(test)]
@@ -254,6 +376,27 @@ mod tests {
         let (result, _) = run(&bad, 4096);
         let err = format!("{:#}", result.unwrap_err());
         assert!(err.contains("crc32 mismatch"), "{err}");
+    }
+
+    #[test]
+    fn every_member_of_a_multi_member_gzip_is_written_and_checked() {
+        let tar = content();
+        let (a, b) = tar.split_at(BATCH + 5);
+        let mut blob = gzip(a);
+        let first_len = blob.len();
+        blob.extend_from_slice(&gzip(b));
+        let (size, out) = run(&blob, 4096);
+        assert_eq!(size.unwrap(), tar.len() as u64);
+        assert_eq!(out, tar);
+        // The first member's CRC-32 is checked by the writer, before the second member.
+        let mut bad = blob.clone();
+        bad[first_len - 8] ^= 0x01;
+        let (result, _) = run(&bad, 4096);
+        let err = format!("{:#}", result.unwrap_err());
+        assert!(
+            err.contains(&format!("crc32 mismatch at blob offset {}", first_len - 8)),
+            "{err}"
+        );
     }
 
     #[test]
