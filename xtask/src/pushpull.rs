@@ -67,6 +67,10 @@ pub(crate) fn measure(
         let mut best: Option<Timings> = None;
         for _ in 0..runs {
             let run = one_run(berth, mode, &archive, &id, &repo, &work.join("run"))?;
+            println!(
+                "  {mode}: push {:.2} s, pull {:.2} s, checksum of the stored layer {:.2} s",
+                run.push, run.pull, run.checksum
+            );
             best = Some(match best {
                 None => run,
                 Some(b) => Timings {
