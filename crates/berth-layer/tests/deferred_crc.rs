@@ -8,6 +8,10 @@ use berth_layer::{Compression, CrcCheck, Decoder, LayerError, TarSink};
 use flate2::Crc;
 use proptest::prelude::*;
 
+#[path = "common/split.rs"]
+mod split;
+use split::split;
+
 /// gzip in `members` members, and the blob offset of each member's 8-byte trailer.
 fn gzip_with_trailers(data: &[u8], members: usize) -> (Vec<u8>, Vec<u64>) {
     let mut out = Vec::new();
@@ -20,20 +24,6 @@ fn gzip_with_trailers(data: &[u8], members: usize) -> (Vec<u8>, Vec<u64>) {
         trailers.push(out.len() as u64 - 8);
     }
     (out, trailers)
-}
-
-fn split<'a>(blob: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (blob.len() + 1)).collect();
-    cuts.sort_unstable();
-    cuts.push(blob.len());
-    let mut at = 0;
-    cuts.into_iter()
-        .map(|c| {
-            let p = &blob[at..c];
-            at = c;
-            p
-        })
-        .collect()
 }
 
 /// Output and outcome of a decoder run.

@@ -7,6 +7,10 @@ use berth_layer::{LayerDigester, LayerOptions};
 use berth_pipeline::{PipelinedDigester, SplitDigester, digest_reader};
 use proptest::prelude::*;
 
+#[path = "../../berth-layer/tests/common/split.rs"]
+mod split;
+use split::split;
+
 /// A tar of the given files (name index, contents), some under PAX long names.
 fn tar_of(files: &[(u16, Vec<u8>)]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
@@ -78,20 +82,6 @@ fn pipelined(blob: &[u8], cuts: &[usize], opts: &LayerOptions) -> Outcome {
         let _ = d.update(part);
     }
     d.finish()
-}
-
-fn split<'a>(blob: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (blob.len() + 1)).collect();
-    cuts.sort_unstable();
-    cuts.push(blob.len());
-    let mut at = 0;
-    cuts.into_iter()
-        .map(|c| {
-            let p = &blob[at..c];
-            at = c;
-            p
-        })
-        .collect()
 }
 
 fn layer() -> impl Strategy<Value = Vec<u8>> {
