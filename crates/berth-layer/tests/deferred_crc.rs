@@ -2,29 +2,13 @@
 //! ([`Decoder::with_deferred_crc`]) give the same tar bytes and the same errors as the
 //! default decoder, in any chunking, with any output buffer size.
 
-use std::io::Write as _;
-
 use berth_layer::{Compression, CrcCheck, Decoder, LayerError, TarSink};
 use flate2::Crc;
 use proptest::prelude::*;
 
-#[path = "common/split.rs"]
-mod split;
-use split::split;
-
-/// gzip in `members` members, and the blob offset of each member's 8-byte trailer.
-fn gzip_with_trailers(data: &[u8], members: usize) -> (Vec<u8>, Vec<u64>) {
-    let mut out = Vec::new();
-    let mut trailers = Vec::new();
-    let step = data.len() / members.max(1) + 1;
-    for part in data.chunks(step) {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(part).unwrap();
-        out.extend(e.finish().unwrap());
-        trailers.push(out.len() as u64 - 8);
-    }
-    (out, trailers)
-}
+#[path = "common/blobs.rs"]
+mod blobs;
+use blobs::{gzip_with_trailers, split};
 
 /// Output and outcome of a decoder run.
 type Run = (Vec<u8>, Result<Compression, LayerError>);
@@ -108,7 +92,7 @@ fn blob() -> impl Strategy<Value = Vec<u8>> {
             gzip_with_trailers(&data, members)
         };
         if damage >= 3 && !trailers.is_empty() {
-            let t = trailers[at % trailers.len()] as usize + (at / 8) % 4;
+            let t = trailers[at % trailers.len()] + (at / 8) % 4;
             if damage != 4 {
                 blob[t] ^= 0x11;
             }
@@ -174,10 +158,9 @@ fn checks_come_at_each_trailer() {
             by_buffers(Decoder::with_deferred_crc(), &blob, &[5, 70_000], capacity);
         assert_eq!(r, Ok(Compression::Gzip));
         assert_eq!(out, data);
-        let offsets: Vec<u64> = sink.checks.iter().map(|c| c.offset).collect();
+        let offsets: Vec<usize> = sink.checks.iter().map(|c| c.offset as usize).collect();
         assert_eq!(offsets, trailers);
-        for (c, t) in sink.checks.iter().zip(&trailers) {
-            let t = *t as usize;
+        for (c, &t) in sink.checks.iter().zip(&trailers) {
             let stored = u32::from_le_bytes([blob[t], blob[t + 1], blob[t + 2], blob[t + 3]]);
             assert_eq!(c.expected, stored);
         }
@@ -202,7 +185,7 @@ fn checks_come_at_each_trailer() {
 fn a_wrong_crc_is_reported_at_its_trailer() {
     let data = vec![42u8; 10_000];
     let (mut blob, trailers) = gzip_with_trailers(&data, 2);
-    let t = trailers[1] as usize;
+    let t = trailers[1];
     blob[t] ^= 0xff;
     let (_, want) = by_slices(Decoder::new(), &blob, &[]);
     let Err(LayerError::GzipCrc {
@@ -213,7 +196,7 @@ fn a_wrong_crc_is_reported_at_its_trailer() {
     else {
         panic!("expected a CRC error, got {want:?}");
     };
-    assert_eq!(offset, trailers[1]);
+    assert_eq!(offset, trailers[1] as u64);
     assert_eq!(expected ^ actual, 0xff);
     let ((_, got), sink) = by_buffers(Decoder::with_deferred_crc(), &blob, &[1], 4096);
     assert_eq!(got, want);

@@ -7,9 +7,9 @@ use berth_layer::{LayerDigester, LayerOptions};
 use berth_pipeline::{PipelinedDigester, SplitDigester, digest_reader};
 use proptest::prelude::*;
 
-#[path = "../../berth-layer/tests/common/split.rs"]
-mod split;
-use split::split;
+#[path = "../../berth-layer/tests/common/blobs.rs"]
+mod blobs;
+use blobs::{gzip_with_trailers, split};
 
 /// A tar of the given files (name index, contents), some under PAX long names.
 fn tar_of(files: &[(u16, Vec<u8>)]) -> Vec<u8> {
@@ -31,20 +31,6 @@ fn tar_of(files: &[(u16, Vec<u8>)]) -> Vec<u8> {
 
 fn gzip(data: &[u8], members: usize) -> Vec<u8> {
     gzip_with_trailers(data, members).0
-}
-
-/// gzip in `members` members, and the blob offset of each member's 8-byte trailer.
-fn gzip_with_trailers(data: &[u8], members: usize) -> (Vec<u8>, Vec<usize>) {
-    let mut out = Vec::new();
-    let mut trailers = Vec::new();
-    let step = data.len() / members.max(1) + 1;
-    for part in data.chunks(step) {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(part).unwrap();
-        out.extend(e.finish().unwrap());
-        trailers.push(out.len() - 8);
-    }
-    (out, trailers)
 }
 
 /// Outcome of one run: finish's result.
