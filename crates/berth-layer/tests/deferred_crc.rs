@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 #[path = "common/blobs.rs"]
 mod blobs;
-use blobs::{gzip_with_trailers, split};
+use blobs::{cut_or_flip, gzip_with_trailers, split};
 
 /// Output and outcome of a decoder run.
 type Run = (Vec<u8>, Result<Compression, LayerError>);
@@ -101,12 +101,7 @@ fn blob() -> impl Strategy<Value = Vec<u8>> {
             }
             return blob;
         }
-        let at = at % (blob.len() + 1);
-        match damage {
-            1 => blob.truncate(at),
-            2 if at < blob.len() => blob[at] ^= 0x5a,
-            _ => {}
-        }
+        cut_or_flip(&mut blob, damage, at);
         blob
     })
 }

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 #[path = "../../berth-layer/tests/common/blobs.rs"]
 mod blobs;
-use blobs::{gzip_with_trailers, split};
+use blobs::{cut_or_flip, gzip_with_trailers, split};
 
 /// A tar of the given files (name index, contents), some under PAX long names.
 fn tar_of(files: &[(u16, Vec<u8>)]) -> Vec<u8> {
@@ -95,12 +95,7 @@ fn layer() -> impl Strategy<Value = Vec<u8>> {
             damage_trailer(&mut blob, &trailers, damage, at);
             return blob;
         }
-        let at = at % (blob.len() + 1);
-        match damage {
-            1 => blob.truncate(at),
-            2 if at < blob.len() => blob[at] ^= 0x5a,
-            _ => {}
-        }
+        cut_or_flip(&mut blob, damage, at);
         blob
     })
 }

@@ -34,3 +34,14 @@ pub(crate) fn split<'a>(blob: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
         })
         .collect()
 }
+
+/// Damage kind `1` cuts `blob` at `at` (modulo its length + 1), kind `2` flips the bits of the
+/// byte there (`^ 0x5a`); other kinds leave it whole.
+pub(crate) fn cut_or_flip(blob: &mut Vec<u8>, damage: u8, at: usize) {
+    let at = at % (blob.len() + 1);
+    match damage {
+        1 => blob.truncate(at),
+        2 if at < blob.len() => blob[at] ^= 0x5a,
+        _ => {}
+    }
+}
