@@ -3,30 +3,20 @@
 
 mod common;
 
-use berth_layer::{Compression, LayerOptions};
+use berth_layer::LayerOptions;
 use common::{digest, digest_chunked, gzip, tarsum_data};
 
 const L46: &str = "46af0962ab5afeb5ce6740d4d91652e69206fc991fd5328c1a94d364ad00e457";
 const L51: &str = "511136ea3c5a64f264b78b5433614aec563103b4d4702f3ba7d4d2698e22c158";
 const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-#[path = "common/vector_rows.rs"]
-mod vector_rows;
-use vector_rows::{ROWS, assert_row};
+use common::vector_rows::{ROWS, assert_row, row_inputs};
 
 #[test]
 fn vectors_plain_and_gzip() {
     for &(layer, json, v0, dev) in ROWS {
-        let tar = tarsum_data(layer);
-        let extra = if json.is_empty() {
-            Vec::new()
-        } else {
-            tarsum_data(json)
-        };
-        for (blob, compression) in [
-            (tar.clone(), Compression::None),
-            (gzip(&tar), Compression::Gzip),
-        ] {
+        let (extra, tar, blobs) = row_inputs(layer, json);
+        for (blob, compression) in blobs {
             for chunk in [1, 7, 512, 4096, usize::MAX] {
                 let out = digest_chunked(&blob, LayerOptions::new().extra(extra.clone()), chunk)
                     .unwrap_or_else(|e| panic!("{layer}: {e}"));

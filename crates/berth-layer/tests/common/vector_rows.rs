@@ -1,7 +1,45 @@
 //! The TarSum rows of `testdata/tarsum/VECTORS.md`, shared by `berth-layer`'s and
-//! `berth-pipeline`'s vector tests (included by path), and the check of one result against a row.
+//! `berth-pipeline`'s vector tests (included by path), the files and blobs of a row, and the
+//! check of one result against a row.
+
+use std::io::Write as _;
+use std::path::PathBuf;
 
 use berth_layer::{Compression, LayerDigests};
+
+/// `testdata/tarsum/<rel>` at the workspace root.
+pub(crate) fn tarsum_data(rel: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/tarsum")
+        .join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Gzip-compresses `data` with flate2's encoder at the default level.
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// The two blobs every engine is tested on for a row: the plain tar and its gzip.
+pub(crate) type RowBlobs = [(Vec<u8>, Compression); 2];
+
+/// A row's inputs: the image json (empty when the row has none), the layer's tar, and its
+/// [`RowBlobs`].
+pub(crate) fn row_inputs(layer: &str, json: &str) -> (Vec<u8>, Vec<u8>, RowBlobs) {
+    let tar = tarsum_data(layer);
+    let extra = if json.is_empty() {
+        Vec::new()
+    } else {
+        tarsum_data(json)
+    };
+    let blobs = [
+        (tar.clone(), Compression::None),
+        (gzip(&tar), Compression::Gzip),
+    ];
+    (extra, tar, blobs)
+}
 
 /// (layer, json or "", expected v0, expected dev) from VECTORS.md; "" = not asserted upstream.
 pub(crate) const ROWS: &[(&str, &str, &str, &str)] = &[
