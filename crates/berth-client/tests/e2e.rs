@@ -13,7 +13,10 @@ use berth_client::cache::LayerCache;
 use berth_client::reference::ServerAddr;
 use berth_client::transport::Payload;
 use berth_model::RepoName;
-use support::{CuttingProxy, TestServer, files_in, layer_bytes, pull, push_sample, user_client};
+use support::{
+    CuttingProxy, TestServer, assert_same_images, files_in, layer_bytes, pull, push_sample,
+    user_client,
+};
 use ureq::http::{HeaderMap, HeaderValue, Method, header};
 
 /// Pulls `repo:latest` with `client` into a fresh `out` directory under `dir`, expecting the pull
@@ -49,20 +52,7 @@ fn push_then_pull_gives_back_identical_files() {
     let summary = pull(&client, SAMPLE_REPO, None, &out, &cache).unwrap();
     assert_eq!((summary.images, summary.downloaded), (3, 3));
 
-    let pulled = SavedArchive::open(&out).unwrap();
-    assert_eq!(pulled.repositories(), original.repositories());
-    for id in SAMPLE_IDS {
-        assert_eq!(
-            pulled.image(id).unwrap().json,
-            original.image(id).unwrap().json,
-            "json of {id}"
-        );
-        assert_eq!(
-            layer_bytes(&pulled, id),
-            layer_bytes(&original, id),
-            "layer.tar of {id}"
-        );
-    }
+    assert_same_images(&SavedArchive::open(&out).unwrap(), &original);
     // Every entry docker load needs, with VERSION 1.0.
     let mut tar = tar::Archive::new(std::fs::File::open(&out).unwrap());
     let mut versions = 0;

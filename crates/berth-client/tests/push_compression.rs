@@ -7,13 +7,11 @@ use std::io::Read as _;
 
 use berth_auth::Credentials;
 use berth_client::Client;
-use berth_client::archive::{SAMPLE_IDS, SAMPLE_REPO, SavedArchive, write_sample_archive};
+use berth_client::archive::{SAMPLE_IDS, SAMPLE_REPO, SavedArchive};
 use berth_client::cache::LayerCache;
-use berth_client::push::{LayerCompression, PushOptions, select_tags};
+use berth_client::push::{LayerCompression, PushOptions};
 use berth_client::transport::Payload;
-use berth_model::RepoName;
-use berth_model::progress::ProgressMessage;
-use support::{TestServer, layer_bytes, pull, user_client};
+use support::{TestServer, assert_same_images, layer_bytes, pull, push_sample_with, user_client};
 use ureq::http::{HeaderMap, HeaderValue, Method, header};
 
 /// The layer of `id` exactly as the registry serves it.
@@ -38,18 +36,11 @@ fn push_and_pull(compression: LayerCompression) {
     let dir = tempfile::tempdir().unwrap();
     let client = user_client(server.server_addr(), "berth", "sample-pass");
 
-    let path = dir.path().join("sample.tar");
-    write_sample_archive(&path).unwrap();
-    let original = SavedArchive::open(&path).unwrap();
-    let repo = RepoName::parse(SAMPLE_REPO).unwrap();
-    let tags = select_tags(&original, SAMPLE_REPO, &repo, None).unwrap();
-    let mut messages = Vec::new();
-    let mut sink = |m: &ProgressMessage| messages.push(m.clone());
-    let options = PushOptions::with_compression(compression);
-    let summary = client
-        .push_with(&original, &repo, &tags, &options, &mut sink)
-        .unwrap();
-    assert_eq!((summary.images, summary.tags.len()), (3, 2));
+    let original = push_sample_with(
+        &client,
+        dir.path(),
+        &PushOptions::with_compression(compression),
+    );
 
     for id in SAMPLE_IDS {
         let tar = layer_bytes(&original, id);
@@ -72,18 +63,7 @@ fn push_and_pull(compression: LayerCompression) {
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     let pulled = pull(&client, SAMPLE_REPO, None, &out, &cache).unwrap();
     assert_eq!((pulled.images, pulled.downloaded), (3, 3));
-    let pulled = SavedArchive::open(&out).unwrap();
-    assert_eq!(pulled.repositories(), original.repositories());
-    for id in SAMPLE_IDS {
-        assert_eq!(
-            pulled.image(id).unwrap().json,
-            original.image(id).unwrap().json
-        );
-        assert!(
-            layer_bytes(&pulled, id) == layer_bytes(&original, id),
-            "layer.tar of {id}"
-        );
-    }
+    assert_same_images(&SavedArchive::open(&out).unwrap(), &original);
 }
 
 #[test]

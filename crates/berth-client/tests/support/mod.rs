@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use berth_auth::Credentials;
 use berth_client::Client;
-use berth_client::archive::{SAMPLE_REPO, SavedArchive, write_sample_archive};
+use berth_client::archive::{SAMPLE_IDS, SAMPLE_REPO, SavedArchive, write_sample_archive};
 use berth_client::cache::LayerCache;
 use berth_client::progress::Progress;
 use berth_client::pull::PullRequest;
-use berth_client::push::select_tags;
+use berth_client::push::{PushOptions, select_tags};
 use berth_client::reference::ServerAddr;
 use berth_model::progress::ProgressMessage;
 use berth_model::{RepoName, Tag};
@@ -81,6 +81,11 @@ pub fn layer_bytes(archive: &SavedArchive, id: &str) -> Vec<u8> {
 
 /// Pushes the sample archive (all tags) as `user` to `berth/sample`.
 pub fn push_sample(client: &Client, dir: &Path) -> SavedArchive {
+    push_sample_with(client, dir, &PushOptions::default())
+}
+
+/// [`push_sample`] with push `options` (e.g. the layer compression).
+pub fn push_sample_with(client: &Client, dir: &Path, options: &PushOptions) -> SavedArchive {
     let path = dir.join("sample.tar");
     write_sample_archive(&path).unwrap();
     let archive = SavedArchive::open(&path).unwrap();
@@ -88,7 +93,9 @@ pub fn push_sample(client: &Client, dir: &Path) -> SavedArchive {
     let tags = select_tags(&archive, SAMPLE_REPO, &repo, None).unwrap();
     let mut messages = Vec::new();
     let mut sink = |m: &ProgressMessage| messages.push(m.clone());
-    let summary = client.push(&archive, &repo, &tags, &mut sink).unwrap();
+    let summary = client
+        .push_with(&archive, &repo, &tags, options, &mut sink)
+        .unwrap();
     assert_eq!(summary.images, 3);
     assert_eq!(summary.tags.len(), 2);
     assert!(messages.iter().any(|m| {
@@ -101,6 +108,23 @@ pub fn push_sample(client: &Client, dir: &Path) -> SavedArchive {
             .any(|m| m.status == "Pushing" && m.progress_detail.is_some_and(|d| d.total > 0))
     );
     archive
+}
+
+/// Asserts that `pulled` holds the images of `original` with the same json and layer.tar
+/// bytes, and the same `repositories`.
+pub fn assert_same_images(pulled: &SavedArchive, original: &SavedArchive) {
+    assert_eq!(pulled.repositories(), original.repositories());
+    for id in SAMPLE_IDS {
+        assert_eq!(
+            pulled.image(id).unwrap().json,
+            original.image(id).unwrap().json,
+            "json of {id}"
+        );
+        assert!(
+            layer_bytes(pulled, id) == layer_bytes(original, id),
+            "layer.tar of {id}"
+        );
+    }
 }
 
 pub fn pull(
