@@ -127,19 +127,15 @@ impl LayerCache {
         let mut file =
             File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
         let mut digester = BlobDigester::new(json);
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = file
-                .read(&mut buf)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            if n == 0 {
-                break;
-            }
-            digester.update(&buf[..n]);
-            if consume(&buf[..n]).is_err() {
-                return Ok(false);
-            }
+        let mut refused = false;
+        let read = read_chunks(&mut file, &mut |bytes| {
+            digester.update(bytes);
+            consume(bytes).inspect_err(|_| refused = true)
+        });
+        if refused {
+            return Ok(false);
         }
+        read.with_context(|| format!("cannot read {}", path.display()))?;
         let size = digester.size();
         let found = format!("{} {size}\n", digester.finish().payload);
         if found != recorded {
@@ -199,15 +195,10 @@ impl LayerCache {
         if let Some(mut download) = previous {
             if offset > 0 && download.received == offset {
                 download.file.flush()?;
-                let mut reread =
+                let reread =
                     File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
-                let mut buf = vec![0u8; CHUNK];
-                let mut left = offset;
-                while left > 0 {
-                    let want = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
-                    reread.read_exact(&mut buf[..want])?;
-                    kept(&buf[..want])?;
-                    left -= want as u64;
+                if read_chunks(&mut reread.take(offset), kept)? != offset {
+                    anyhow::bail!("{} changed while it was read", path.display());
                 }
                 return Ok(download);
             }
@@ -243,15 +234,10 @@ impl LayerCache {
         file.set_len(offset)?;
         // The payload checksum covers the whole layer: hash the kept bytes first.
         let mut digester = BlobDigester::new(json);
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            digester.update(&buf[..n]);
-            kept(&buf[..n])?;
-        }
+        read_chunks(&mut file, &mut |bytes| {
+            digester.update(bytes);
+            kept(bytes)
+        })?;
         if digester.size() != offset {
             anyhow::bail!("{} changed while it was read", path.display());
         }
@@ -302,6 +288,25 @@ impl LayerCache {
     /// Forgets a finished download that was refused (checksum mismatch, invalid layer).
     pub fn discard_finished(&self, finished: Finished) {
         let _ = fs::remove_file(finished.path);
+    }
+}
+
+/// Reads `reader` to its end in [`CHUNK`] pieces, each passed to `each`; returns the bytes read.
+fn read_chunks(
+    reader: &mut dyn Read,
+    each: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<u64> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        each(&buf[..n])?;
+        total += n as u64;
     }
 }
 
