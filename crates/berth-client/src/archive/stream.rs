@@ -72,7 +72,8 @@ impl<'scope> LayerStream<'scope> {
             let mut sink = WriterSink {
                 to: to_writer,
                 spare: tar_spare,
-                plain: Vec::new(),
+                plain: Vec::with_capacity(BATCH),
+                size: 0,
             };
             decode(&blob, &blob_free, &mut sink)
         });
@@ -204,6 +205,8 @@ struct WriterSink {
     spare: Receiver<Vec<u8>>,
     /// Plain tar bytes batched here (the decoder passes plain input through as slices).
     plain: Vec<u8>,
+    /// Tar bytes passed on so far.
+    size: u64,
 }
 
 impl WriterSink {
@@ -234,16 +237,12 @@ impl WriterSink {
 
 impl TarSink for WriterSink {
     fn bytes(&mut self, mut tar: &[u8]) -> Result<(), LayerError> {
+        self.size += tar.len() as u64;
         while !tar.is_empty() {
-            if self.plain.capacity() == 0 {
-                self.plain = self.spare();
-                self.plain.clear();
-            }
-            let room = self.plain.capacity().max(BATCH) - self.plain.len();
-            let take = room.min(tar.len());
+            let take = (BATCH - self.plain.len()).min(tar.len());
             self.plain.extend_from_slice(&tar[..take]);
             tar = &tar[take..];
-            if self.plain.len() >= BATCH {
+            if self.plain.len() == BATCH {
                 self.flush_plain()?;
             }
         }
@@ -251,6 +250,7 @@ impl TarSink for WriterSink {
     }
 
     fn buffer(&mut self, tar: Vec<u8>) -> Result<Vec<u8>, LayerError> {
+        self.size += tar.len() as u64;
         self.send(ToWriter::Tar(tar))?;
         Ok(self.spare())
     }
@@ -267,38 +267,15 @@ fn decode(
     sink: &mut WriterSink,
 ) -> Result<u64, LayerError> {
     let mut decoder = Decoder::with_deferred_crc();
-    let mut counted = Counted { sink, size: 0 };
     for batch in batches {
-        let result = decoder.update_owned(&batch, &mut counted);
+        let result = decoder.update_owned(&batch, sink);
         // The caller may have stopped taking buffers back; then this one is dropped.
         let _ = free.try_send(batch);
         result?;
     }
-    decoder.finish_owned(&mut counted)?;
-    counted.sink.flush_plain()?;
-    Ok(counted.size)
-}
-
-/// Counts the tar bytes passing to the inner sink.
-struct Counted<'a> {
-    sink: &'a mut WriterSink,
-    size: u64,
-}
-
-impl TarSink for Counted<'_> {
-    fn bytes(&mut self, tar: &[u8]) -> Result<(), LayerError> {
-        self.size += tar.len() as u64;
-        self.sink.bytes(tar)
-    }
-
-    fn buffer(&mut self, tar: Vec<u8>) -> Result<Vec<u8>, LayerError> {
-        self.size += tar.len() as u64;
-        self.sink.buffer(tar)
-    }
-
-    fn member_end(&mut self, check: CrcCheck) -> Result<(), LayerError> {
-        self.sink.member_end(check)
-    }
+    decoder.finish_owned(sink)?;
+    sink.flush_plain()?;
+    Ok(sink.size)
 }
 
 /// The write worker: writes the tar bytes to `out`, checking each gzip member's CRC-32.
